@@ -1,0 +1,24 @@
+"""Offline, CPU-only question answering over a document collection, with cited passages.
+
+Example:
+    >>> from qa import search
+    >>> search("robot density", k=1)[0].source   # doctest: +SKIP
+    '000_708bc06f684926ae.txt'
+"""
+from .errors import DocumentError, IndexUnavailable, IndexWriteError, QAError, QuestionError
+from .settings import Settings
+
+__all__ = ["Assistant", "Passage", "QAError", "DocumentError", "IndexUnavailable", "IndexWriteError",
+           "QuestionError", "Settings", "search"]
+
+
+def __getattr__(name):  # heavy imports (faiss, bm25s) only when used
+    if name in ("Assistant", "search"):
+        from . import api
+
+        return getattr(api, name)
+    if name == "Passage":
+        from .retrieval import Passage
+
+        return Passage
+    raise AttributeError(name)

@@ -1,0 +1,138 @@
+"""Sentence-aware chunks sized in the embedder's own word pieces, with overlap.
+
+A chunk's `text` is exactly `document.text[start:end]`; what is embedded adds the document title.
+
+Example:
+    >>> from qa.documents import document_from_text
+    >>> from qa.embedding import HashingEmbedder
+    >>> doc = document_from_text("a.txt", "Title\\nOne sentence here. Another one there.")
+    >>> [c.text for c in chunk_document(doc, HashingEmbedder(), max_tokens=50)]
+    ['Title\\nOne sentence here. Another one there.']
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from .documents import Document
+from .embedding import Embedder
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A span of a document's normalized text."""
+
+    id: str
+    source: str
+    start: int
+    end: int
+    text: str
+
+
+def chunk_id(source: str, start: int, end: int, text: str) -> str:
+    """Stable id: the same document, offsets and text always give the same id."""
+    return hashlib.sha256(f"{source}\x00{start}\x00{end}\x00{text}".encode("utf-8")).hexdigest()[:16]
+
+
+# A sentence ends at a line break, or at . ! ? (and closing quotes) followed by space and a capital,
+# digit, quote or bullet. Abbreviations and initials ("Dr.", "U.S.", "e.g.") do not end sentences.
+_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[•\-A-Z0-9\uac00-\ud7a3])")
+_ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "prof", "inc", "ltd", "co", "corp", "jr", "sr", "st", "vs", "etc",
+                  "e.g", "i.e", "approx", "no", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+                  "sep", "sept", "oct", "nov", "dec", "gov", "dept", "est"}
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences of `text`, white space excluded.
+
+    >>> t = "Korea ranks 18th. Dr. Kim agreed.\\nNext line"
+    >>> [t[s:e] for s, e in sentence_spans(t)]
+    ['Korea ranks 18th.', 'Dr. Kim agreed.', 'Next line']
+    """
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        start, line_end = line.start(), line.end()
+        for m in _END.finditer(text, start, line_end):
+            word = re.search(r"([\w.]+)[.!?]?$", text[start:m.start() + 1])
+            token = (word.group(1) if word else "").lower().rstrip(".")
+            if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()) or re.fullmatch(r"(\w\.)+\w", token):
+                continue
+            spans.append((start, m.end()))
+            start = m.end()
+            while start < line_end and text[start].isspace():
+                start += 1
+        if start < line_end:
+            spans.append((start, line_end))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _split_long(text: str, start: int, end: int, embedder: Embedder, limit: int) -> list[tuple[int, int, int]]:
+    """Cut a sentence longer than the limit at word boundaries into pieces that fit.
+
+    Word pieces add up across white space, so the words' own counts tell where to cut.
+    """
+    words = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
+    counts = embedder.count_tokens([text[s:e] for s, e in words])
+    pieces: list[tuple[int, int, int]] = []
+    first, total = 0, 0
+    for i, n in enumerate(counts):
+        if total and total + n > limit:
+            pieces.append((words[first][0], words[i - 1][1], total))
+            first, total = i, 0
+        total += n
+    pieces.append((words[first][0], words[-1][1], total))
+    # A single "word" longer than the limit (a URL, a hash) is cut by characters.
+    out: list[tuple[int, int, int]] = []
+    for s, e, n in pieces:
+        if n <= limit:
+            out.append((s, e, n))
+            continue
+        step = max(1, (e - s) * limit // (n + 1))
+        for cs in range(s, e, step):
+            ce = min(e, cs + step)
+            out.append((cs, ce, embedder.count_tokens([text[cs:ce]])[0]))
+    return out
+
+
+def chunk_document(doc: Document, embedder: Embedder, max_tokens: int = 160, overlap_tokens: int = 48) -> list[Chunk]:
+    """Pack whole sentences into chunks of at most `max_tokens` word pieces (fewer when the title
+    must fit too), consecutive chunks sharing about `overlap_tokens` of sentences.
+    """
+    title_tokens = embedder.count_tokens([doc.title])[0] + 1
+    limit = max(16, min(max_tokens, embedder.max_tokens - title_tokens))
+    spans = sentence_spans(doc.text)
+    counts = embedder.count_tokens([doc.text[s:e] for s, e in spans])
+    units: list[tuple[int, int, int]] = []  # (start, end, tokens), each within the limit
+    for (s, e), n in zip(spans, counts):
+        if n <= limit:
+            units.append((s, e, n))
+            continue
+        units.extend(_split_long(doc.text, s, e, embedder, limit))
+
+    chunks: list[Chunk] = []
+    i = 0
+    while i < len(units):
+        j, total = i, 0
+        while j < len(units) and total + units[j][2] <= limit:
+            total += units[j][2]
+            j += 1
+        start, end = units[i][0], units[j - 1][1]
+        text = doc.text[start:end]
+        chunks.append(Chunk(chunk_id(doc.id, start, end, text), doc.id, start, end, text))
+        if j >= len(units):
+            break
+        # Step back over whole units worth at most `overlap_tokens`, always moving forward.
+        back, k = 0, j
+        while k - 1 > i and back + units[k - 1][2] <= overlap_tokens:
+            k -= 1
+            back += units[k][2]
+        i = k
+    return chunks
+
+
+def embedding_input(chunk: Chunk, title: str) -> str:
+    """What is embedded for a chunk: its title for context (unless the chunk begins with it), then its text."""
+    if chunk.start == 0 or chunk.text.startswith(title):
+        return chunk.text
+    return f"{title}\n{chunk.text}"

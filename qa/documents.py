@@ -1,0 +1,336 @@
+"""Load documents: read bytes, detect the encoding, normalize, repair mojibake.
+
+Example:
+    >>> doc = document_from_text("notes.txt", "Title\\n\\nSome  text.")
+    >>> doc.text, doc.title
+    ('Title\\n\\nSome text.', 'Title')
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .errors import DocumentError
+
+MAX_TITLE_CHARS = 120
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded document: a stable `id`, its normalized `text` and the sha256 of its raw bytes."""
+
+    id: str
+    text: str
+    sha256: str
+    path: Path | None = None
+
+    @property
+    def title(self) -> str:
+        """The first line when it is short, else the file name: context added to what is embedded."""
+        return title_of(self.id, self.text)
+
+
+def title_of(doc_id: str, text: str) -> str:
+    """A document's title: its first line when that is short, else its file name."""
+    first = text.split("\n", 1)[0].strip()
+    return first if 0 < len(first) <= MAX_TITLE_CHARS else Path(doc_id).name
+
+
+# --- encodings ---------------------------------------------------------------------------------
+
+def looks_binary(raw: bytes) -> bool:
+    """True for bytes that are not text: NUL bytes, or many control characters in the first 8 KB."""
+    head = raw[:8192]
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls > max(2, len(head) // 100)
+
+
+def decode_bytes(raw: bytes, name: str = "document") -> str:
+    """Decode text bytes: UTF-8 (with or without BOM) first, else the encoding charset-normalizer detects.
+
+    >>> decode_bytes("한국".encode("cp949"))
+    '한국'
+    """
+    if not raw.strip():
+        raise DocumentError(f"{name}: empty file")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DocumentError(f"{name}: invalid UTF-16 text") from None
+    if looks_binary(raw):
+        raise DocumentError(f"{name}: binary content, not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is None:
+        raise DocumentError(f"{name}: unreadable text (no encoding fits)")
+    return str(best)
+
+
+# --- mojibake ------------------------------------------------------------------------------------
+# Some scraped text had its UTF-8 bytes decoded as Thai (TIS-620 / cp874), which has no characters
+# for the bytes 0x80-0x9F, so those bytes were lost: "•" (E2 80 A2) became "โข", "₩" (E2 82 A9)
+# became "โฉ", and emoji (F0 9F ..) became "๐" plus a letter. Such a run of Thai characters sits
+# inside Latin text; real Thai words do not parse as UTF-8 lead and continuation bytes.
+
+_THAI_GROUP = re.compile(r"[\u0e00-\u0e7f]+(?: [\u0e00-\u0e7f]+)*")
+# Characters common enough in prose that a unique candidate among them is a safe recovery.
+# Rarer look-alikes (™, ″, ‡ ...) are left out on purpose: they collide with bullets and emoji.
+_RECOVERABLE = set("•·–—‘’“”…€£¥₩₹₽¢°±×÷→←©®")
+_DROPPED = "\x00"
+
+
+def _thai_to_byte(ch: str) -> int | None:
+    if ch == " ":  # the byte A0 decodes as a no-break space, later folded to a space
+        return 0xA0
+    code = ord(ch) - 0x0E00 + 0xA0
+    return code if 0xA1 <= code <= 0xFB else None
+
+
+def _utf8_length(lead: int) -> int:
+    if 0xC2 <= lead <= 0xDF:
+        return 2
+    if 0xE0 <= lead <= 0xEF:
+        return 3
+    if 0xF0 <= lead <= 0xF4:
+        return 4
+    return 0
+
+
+def _split_sequences(data: bytes) -> list[bytes] | None:
+    """Split into lead-byte-started sequences, each no longer than its lead allows; None if impossible."""
+    sequences: list[bytes] = []
+    i = 0
+    while i < len(data):
+        size = _utf8_length(data[i])
+        if size == 0:
+            return None
+        j = i + 1
+        while j < len(data) and j - i < size and 0x80 <= data[j] <= 0xBF:
+            j += 1
+        sequences.append(data[i:j])
+        i = j
+    return sequences
+
+
+def _recover_sequence(seq: bytes) -> str | None:
+    """The one common character that `seq`, with its lost 0x80-0x9F bytes put back, can be."""
+    size = _utf8_length(seq[0])
+    missing = size - len(seq)
+    if missing == 0:
+        try:
+            ch = seq.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return ch if ch in _RECOVERABLE else None
+    if missing > 1:
+        return None  # too many lost bytes to tell
+    found = set()
+    for pos in range(1, size):
+        for lost in range(0x80, 0xA0):
+            candidate = seq[:pos] + bytes([lost]) + seq[pos:]
+            try:
+                ch = candidate.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            if ch in _RECOVERABLE:
+                found.add(ch)
+    return found.pop() if len(found) == 1 else None
+
+
+def _repair_group(match: re.Match) -> str:
+    group = match.group()
+    data = [_thai_to_byte(ch) for ch in group]
+    if None in data:
+        return group
+    sequences = _split_sequences(bytes(data))
+    if sequences is None:
+        return group  # real Thai text
+    recovered = [_recover_sequence(seq) for seq in sequences]
+    return "".join(ch for ch in recovered if ch) or _DROPPED
+
+
+def repair_mojibake(text: str) -> str:
+    """Repair UTF-8 symbols that were decoded as Thai with lost bytes; leave real Thai text alone.
+
+    >>> repair_mojibake("- โขSouth Korea invests โฉ1.4 trillion")
+    '- •South Korea invests ₩1.4 trillion'
+    >>> repair_mojibake("๐กUnderstand this")
+    'Understand this'
+    """
+    if not re.search(r"[\u0e00-\u0e7f]", text):
+        return text
+    text = _THAI_GROUP.sub(_repair_group, text)
+    if _DROPPED not in text:
+        return text
+
+    def close_gap(m: re.Match) -> str:
+        return " " if m.group(1) or m.group(2) else ""
+
+    text = re.sub(r"([ \t]*)\x00+([ \t]*)", close_gap, text)
+    return "\n".join(line.strip(" \t") for line in text.split("\n"))
+
+
+# --- normalization ------------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def normalize_text(text: str) -> str:
+    """NFC, mojibake repaired, control characters removed, spaces collapsed, paragraph breaks kept.
+
+    >>> normalize_text("a\\u00a0 b\\r\\n\\n\\n\\nc ")
+    'a b\\n\\nc'
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    text = re.sub(r"[^\S\n]+", " ", text)  # every horizontal white space, NBSP included
+    text = repair_mojibake(text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+# --- formats --------------------------------------------------------------------------------------
+
+class _HTMLText(HTMLParser):
+    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._skip = max(0, self._skip - 1)
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def _html_to_text(text: str) -> str:
+    parser = _HTMLText()
+    parser.feed(text)
+    return html.unescape("".join(parser.parts))
+
+
+# A loader turns decoded text into plain text. PDF or DOCX loaders would take bytes instead;
+# add them here with their suffixes when their libraries are added.
+LOADERS: dict[str, Callable[[str], str]] = {
+    ".txt": lambda t: t,
+    ".text": lambda t: t,
+    ".md": lambda t: t,
+    ".markdown": lambda t: t,
+    ".html": _html_to_text,
+    ".htm": _html_to_text,
+}
+
+
+def is_supported(path: Path) -> bool:
+    """True when a loader exists for the file's suffix."""
+    return path.suffix.lower() in LOADERS
+
+
+def document_from_bytes(doc_id: str, raw: bytes, suffix: str = ".txt", path: Path | None = None) -> Document:
+    """Build a `Document` from raw bytes: decode, convert the format, normalize."""
+    loader = LOADERS.get(suffix.lower())
+    if loader is None:
+        raise DocumentError(f"{doc_id}: unsupported type {suffix or '(none)'} (supported: {', '.join(sorted(LOADERS))})")
+    text = normalize_text(loader(decode_bytes(raw, doc_id)))
+    if not text:
+        raise DocumentError(f"{doc_id}: no text after normalization")
+    return Document(id=doc_id, text=text, sha256=hashlib.sha256(raw).hexdigest(), path=path)
+
+
+def document_from_text(doc_id: str, text: str) -> Document:
+    """Build a `Document` from a string (tests, pasted text)."""
+    return document_from_bytes(doc_id, text.encode("utf-8"), Path(doc_id).suffix or ".txt")
+
+
+def load_document(path: Path, doc_id: str | None = None, max_bytes: int = 20 * 1024 * 1024) -> Document:
+    """Read one file. Raises `DocumentError` when it cannot be indexed.
+
+    >>> load_document(Path("seeds/000_708bc06f684926ae.txt")).id   # doctest: +SKIP
+    '000_708bc06f684926ae.txt'
+    """
+    path = Path(path)
+    doc_id = doc_id or path.name
+    if not is_supported(path):
+        raise DocumentError(f"{doc_id}: unsupported type {path.suffix or '(none)'}")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DocumentError(f"{doc_id}: {size:,} bytes is over the {max_bytes:,}-byte limit")
+        raw = path.read_bytes()
+    except OSError as e:
+        raise DocumentError(f"{doc_id}: cannot read ({e.strerror or e})") from None
+    return document_from_bytes(doc_id, raw, path.suffix, path)
+
+
+# --- corpus discovery -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to index and the id its document gets."""
+
+    path: Path
+    doc_id: str
+
+
+def discover(roots: Iterable[Path]) -> tuple[list[SourceFile], list[tuple[Path, str]]]:
+    """Files under `roots` (folders searched recursively, hidden entries skipped) and the ones skipped.
+
+    A file's id is its path relative to the folder it was found in (for a named file, its name).
+    A name already taken by an earlier root gets a `~2`, `~3`... suffix so ids stay unique.
+    """
+    found: list[SourceFile] = []
+    skipped: list[tuple[Path, str]] = []
+    taken: set[str] = set()
+    for root in roots:
+        root = Path(root)
+        if root.is_dir():
+            files = sorted(p for p in root.rglob("*") if p.is_file()
+                           and not any(part.startswith(".") for part in p.relative_to(root).parts))
+            pairs = [(p, p.relative_to(root).as_posix()) for p in files]
+        elif root.exists():
+            pairs = [(root, root.name)]
+        else:
+            continue
+        for path, doc_id in pairs:
+            if not is_supported(path):
+                skipped.append((path, f"unsupported type {path.suffix or '(none)'}"))
+                continue
+            unique = doc_id
+            for n in itertools.count(2):
+                if unique not in taken:
+                    break
+                stem, dot, ext = doc_id.rpartition(".")
+                unique = f"{stem}~{n}.{ext}" if dot else f"{doc_id}~{n}"
+            taken.add(unique)
+            found.append(SourceFile(path=path, doc_id=unique))
+    return found, skipped

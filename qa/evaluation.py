@@ -1,0 +1,88 @@
+"""Evaluation over question sets in the `dev.jsonl` format (see tests/data/SCORING.md).
+
+Retrieval: for each answerable question, is the longest sentence of its `evidence` inside the stored
+text of one of the top k passages (white space folded)? Reported as recall@k and MRR, for dense-only,
+BM25-only and fused retrieval, English and Korean questions apart.
+
+Example:
+    >>> summary = evaluate_retrieval("tests/data/dev.jsonl", assistant, k=5)   # doctest: +SKIP
+    >>> summary["hybrid"]["english"]["recall@5"]                              # doctest: +SKIP
+    1.0
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Iterable
+
+from .chunking import sentence_spans
+
+MODES = ("dense", "lexical", "hybrid")
+MRR_DEPTH = 20
+
+
+def load_questions(path: str | Path) -> list[dict]:
+    """Questions of a JSONL file; blank lines ignored."""
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def fold(text: str) -> str:
+    """White space folded to single spaces."""
+    return " ".join(text.split())
+
+
+def has_hangul(text: str) -> bool:
+    return bool(re.search(r"[\uac00-\ud7a3]", text))
+
+
+def evidence_key(evidence: str) -> str:
+    """The longest sentence of an evidence span, white space folded."""
+    spans = sentence_spans(evidence) or [(0, len(evidence))]
+    return fold(max((evidence[s:e] for s, e in spans), key=len))
+
+
+def first_hit(passage_texts: Iterable[str], key: str) -> int | None:
+    """1-based rank of the first passage containing `key`, or None."""
+    for rank, text in enumerate(passage_texts, start=1):
+        if key in fold(text):
+            return rank
+    return None
+
+
+def evaluate_retrieval(path: str | Path, assistant, k: int = 5, modes: Iterable[str] = MODES) -> dict:
+    """Recall@k and MRR per mode and language over the answerable questions of `path`.
+
+    Returns {"k": k, "rows": [...per question...], mode: {language: {"n", "recall@k", "mrr"}}}.
+    """
+    questions = [q for q in load_questions(path) if q.get("type") != "unanswerable" and q.get("evidence")]
+    summary: dict = {"k": k, "rows": []}
+    for mode in modes:
+        groups: dict[str, list[tuple[int | None]]] = {"english": [], "korean": []}
+        for q in questions:
+            passages = assistant.search(q["question"], k=max(k, MRR_DEPTH), mode=mode)
+            rank = first_hit((p.text for p in passages), evidence_key(q["evidence"]))
+            language = "korean" if has_hangul(q["question"]) else "english"
+            groups[language].append(rank)
+            summary["rows"].append({"id": q["id"], "mode": mode, "language": language, "rank": rank})
+        summary[mode] = {
+            language: {
+                "n": len(ranks),
+                f"recall@{k}": round(sum(1 for r in ranks if r and r <= k) / len(ranks), 4) if ranks else None,
+                "mrr": round(sum(1 / r for r in ranks if r) / len(ranks), 4) if ranks else None,
+            }
+            for language, ranks in groups.items()
+        }
+    return summary
+
+
+def format_retrieval_table(summary: dict) -> str:
+    """A Markdown table of a retrieval summary."""
+    k = summary["k"]
+    lines = [f"| retrieval | language | questions | recall@{k} | MRR |", "|---|---|---|---|---|"]
+    for mode in MODES:
+        for language, row in summary.get(mode, {}).items():
+            if row["n"]:
+                lines.append(f"| {mode} | {language} | {row['n']} | {row[f'recall@{k}']:.3f} | {row['mrr']:.3f} |")
+    return "\n".join(lines)

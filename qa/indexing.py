@@ -1,0 +1,239 @@
+"""Bring an index up to date with its sources, incrementally; open an index, repairing it if needed.
+
+Example:
+    >>> store, report = sync_index(Path("index"), [Path("seeds")], embedder, settings)  # doctest: +SKIP
+    >>> report.summary()                                                               # doctest: +SKIP
+    'indexed 4, updated 0, unchanged 0, skipped 0, removed 0'
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .chunking import Chunk, chunk_document, embedding_input
+from .documents import Document, DocumentError, discover, document_from_bytes
+from .embedding import Embedder
+from .errors import IndexUnavailable, QAError
+from .settings import Settings
+from .store import CorruptIndex, DocumentRecord, IndexStore
+
+# Bump when chunking or normalization changes what an index holds: older indexes become stale.
+PIPELINE_VERSION = 1
+
+
+def say(message: str) -> None:
+    """One line for the user on stderr (index rebuilt, file skipped...)."""
+    print(f"qa: {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class SyncReport:
+    """What a sync did."""
+
+    indexed: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    wrote: bool = False
+
+    def summary(self) -> str:
+        return (f"indexed {len(self.indexed)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
+                f"skipped {len(self.skipped)}, removed {len(self.removed)}")
+
+
+def compatibility(embedder: Embedder, settings: Settings) -> dict:
+    """What an index must have been built with to be reused as it is."""
+    return {
+        "pipeline_version": PIPELINE_VERSION,
+        "embedder": {"name": embedder.name, "dim": embedder.dim, "max_tokens": embedder.max_tokens},
+        "chunking": {"max_tokens": settings.chunk_tokens, "overlap_tokens": settings.chunk_overlap_tokens},
+    }
+
+
+def _stored_path(path: Path, index_dir: Path) -> str:
+    return os.path.relpath(path.resolve(), index_dir.resolve())
+
+
+def _resolve_stored(stored: str, index_dir: Path) -> Path:
+    return (index_dir / stored).resolve()
+
+
+def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, settings: Settings, *,
+               base: IndexStore | None = None, strict: bool = True) -> tuple[IndexStore, SyncReport]:
+    """Make the index in `index_dir` hold exactly the documents under `roots`.
+
+    Unchanged files (same size and mtime, or same content hash) keep their chunks and vectors; only
+    new and changed files are chunked and embedded. With `strict`, a root that does not exist or a
+    named file that cannot be indexed raises a `QAError` before anything is written. Files inside
+    folders that cannot be indexed are skipped and reported.
+    """
+    index_dir = Path(index_dir)
+    roots = [Path(r).resolve() for r in roots]
+    if strict:
+        for root in roots:
+            if not root.exists():
+                raise QAError(f"{root}: no such file or folder")
+    named_files = {r for r in roots if r.is_file()}
+    files, skipped_types = discover(roots)
+    report = SyncReport(skipped=[(str(p), why) for p, why in skipped_types])
+    if strict:
+        for path, why in skipped_types:
+            if path in named_files:
+                raise DocumentError(f"{path.name}: {why}")
+
+    compat = compatibility(embedder, settings)
+    old = base if base is not None and base.manifest.get("compat") == compat else None
+    old_rows: dict[str, list[int]] = {}
+    if old is not None:
+        for row, chunk in enumerate(old.chunks):
+            old_rows.setdefault(chunk.source, []).append(row)
+
+    # Per file: reuse the old rows, or new chunks to embed.
+    plan: list[tuple[str, list[int] | list[Chunk]]] = []
+    texts: dict[str, str] = {}
+    records: list[DocumentRecord] = []
+    pending: list[tuple[Chunk, str]] = []  # (chunk, title) to embed
+    for sf in files:
+        record = old.documents.get(sf.doc_id) if old else None
+        try:
+            stat = sf.path.stat()
+            if record and record.size == stat.st_size and record.mtime_ns == stat.st_mtime_ns:
+                plan.append((sf.doc_id, old_rows.get(sf.doc_id, [])))
+                texts[sf.doc_id] = old.texts[sf.doc_id]
+                records.append(record)
+                report.unchanged.append(sf.doc_id)
+                continue
+            if stat.st_size > settings.max_file_bytes:
+                raise DocumentError(f"{sf.doc_id}: {stat.st_size:,} bytes is over the {settings.max_file_bytes:,}-byte limit")
+            raw = sf.path.read_bytes()
+        except OSError as e:
+            error: DocumentError = DocumentError(f"{sf.doc_id}: cannot read ({e.strerror or e})")
+        else:
+            sha = hashlib.sha256(raw).hexdigest()
+            if record and record.sha256 == sha:  # touched but not changed
+                plan.append((sf.doc_id, old_rows.get(sf.doc_id, [])))
+                texts[sf.doc_id] = old.texts[sf.doc_id]
+                records.append(DocumentRecord(**{**asdict(record), "mtime_ns": stat.st_mtime_ns,
+                                                 "path": _stored_path(sf.path, index_dir)}))
+                report.unchanged.append(sf.doc_id)
+                continue
+            try:
+                doc = document_from_bytes(sf.doc_id, raw, sf.path.suffix, sf.path)
+                error = None
+            except DocumentError as e:
+                error = e
+        if error is not None:
+            if strict and sf.path in named_files:
+                raise error
+            report.skipped.append((str(sf.path), str(error).split(": ", 1)[-1]))
+            continue
+        chunks = chunk_document(doc, embedder, settings.chunk_tokens, settings.chunk_overlap_tokens)
+        pending.extend((c, doc.title) for c in chunks)
+        plan.append((doc.id, chunks))
+        texts[doc.id] = doc.text
+        records.append(DocumentRecord(id=doc.id, path=_stored_path(sf.path, index_dir), sha256=sha,
+                                      size=stat.st_size, mtime_ns=stat.st_mtime_ns, chunks=len(chunks),
+                                      chars=len(doc.text)))
+        (report.updated if record else report.indexed).append(doc.id)
+
+    kept = {doc_id for doc_id, _ in plan}
+    report.removed = sorted(set(old.documents) - kept) if old else []
+    stored_roots = [_stored_path(r, index_dir) for r in roots]
+    if (old is not None and not report.indexed and not report.updated and not report.removed
+            and old.manifest.get("sources") == stored_roots
+            and [r.mtime_ns for r in records] == [old.documents[r.id].mtime_ns for r in records]):
+        return old, report
+
+    new_vectors = embedder.embed([embedding_input(c, title) for c, title in pending]) if pending else None
+    chunks_out: list[Chunk] = []
+    parts: list[np.ndarray] = []
+    cursor = 0
+    for doc_id, item in plan:
+        if item and isinstance(item[0], Chunk):
+            chunks_out.extend(item)
+            parts.append(new_vectors[cursor:cursor + len(item)])
+            cursor += len(item)
+        elif item:
+            chunks_out.extend(old.chunks[r] for r in item)
+            parts.append(old.vectors[item])
+    vectors = np.vstack(parts).astype(np.float32) if parts else np.zeros((0, embedder.dim), np.float32)
+    manifest = {
+        "compat": compat,
+        "sources": stored_roots,
+        "documents": [asdict(r) for r in records],
+    }
+    with IndexStore.write_lock(index_dir):
+        store = IndexStore.write(index_dir, manifest, chunks_out, texts, vectors, settings.flat_max_vectors)
+    report.wrote = True
+    return store, report
+
+
+def open_index(index_dir: Path, embedder: Embedder, settings: Settings,
+               default_roots: Sequence[Path] | None = None) -> IndexStore:
+    """Open the index in `index_dir`, bringing it up to date with its sources first.
+
+    A missing index is built from `default_roots` (when given); a damaged one, or one built with other
+    settings, is rebuilt from the source paths in its manifest, with a one-line message. An index that
+    cannot be rebuilt raises `IndexUnavailable`.
+    """
+    index_dir = Path(index_dir)
+    try:
+        store = IndexStore.load(index_dir)
+        damage = None
+    except CorruptIndex as e:
+        store, damage = None, str(e)
+    if store is None:
+        manifest = IndexStore.read_manifest(index_dir)
+        if manifest is not None:
+            roots = [_resolve_stored(s, index_dir) for s in manifest["sources"]]
+        elif default_roots is not None:
+            roots = [Path(r) for r in default_roots]
+        else:
+            why = f"is damaged ({damage}) and has no manifest" if damage else "holds no index"
+            raise IndexUnavailable(f"{index_dir} {why}; build it with: qa index PATHS --index {index_dir}")
+        existing = [r for r in roots if r.exists()]
+        if not existing:
+            raise IndexUnavailable(f"{index_dir} cannot be rebuilt: its sources are gone ({', '.join(map(str, roots))})")
+        say(f"{index_dir}: {'damaged (' + damage + '), rebuilding' if damage else 'building'} from {', '.join(map(str, existing))}")
+        store, _ = sync_index(index_dir, existing, embedder, settings, strict=False)
+        return store
+
+    roots = [_resolve_stored(s, index_dir) for s in store.manifest.get("sources", [])]
+    existing = [r for r in roots if r.exists()]
+    if store.manifest.get("compat") != compatibility(embedder, settings):
+        if not existing:
+            say(f"{index_dir}: built with other settings and its sources are gone; using it as it is")
+            return store
+        say(f"{index_dir}: built with other settings; rebuilding")
+        store, _ = sync_index(index_dir, existing, embedder, settings, strict=False)
+        return store
+    if not existing:
+        return store  # nothing to compare with: serve what was built
+    if is_stale(store, existing):
+        store, report = sync_index(index_dir, existing, embedder, settings, base=store, strict=False)
+        if report.wrote:
+            say(f"{index_dir}: updated ({report.summary()})")
+    return store
+
+
+def is_stale(store: IndexStore, roots: Sequence[Path]) -> bool:
+    """True when the files under `roots` differ from what the index holds (names, sizes, mtimes)."""
+    files, _ = discover(roots)
+    if {f.doc_id for f in files} != set(store.documents):
+        return True
+    for f in files:
+        record = store.documents[f.doc_id]
+        try:
+            stat = f.path.stat()
+        except OSError:
+            return True
+        if (stat.st_size, stat.st_mtime_ns) != (record.size, record.mtime_ns):
+            return True
+    return False

@@ -1,0 +1,151 @@
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) rankings fused by reciprocal rank.
+
+Example:
+    >>> retriever = Retriever(store, embedder)          # doctest: +SKIP
+    >>> [p.source for p in retriever.search("robot density", k=2)]  # doctest: +SKIP
+    ['000_708bc06f684926ae.txt', '000_708bc06f684926ae.txt']
+"""
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from .chunking import embedding_input
+from .documents import title_of
+from .embedding import Embedder
+from .store import IndexStore
+
+Mode = Literal["hybrid", "dense", "lexical"]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk: where it comes from, its exact text, and the score that ranked it."""
+
+    source: str
+    chunk_id: str
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+# --- lexical analysis --------------------------------------------------------------------------
+
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_TOKEN = re.compile(r"[^\W_]+(?:\.\d+)?")
+
+
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN) | {"s", "t", "much", "many", "also", "does", "did"}
+
+
+class Analyzer:
+    """Text to BM25 terms: lower case, numbers without thousands separators, English stems, no stopwords.
+
+    >>> Analyzer().terms("Korea's robot density is 1,012 robots")
+    ['korea', 'robot', 'densiti', '1012', 'robot']
+    """
+
+    def __init__(self) -> None:
+        import Stemmer
+
+        self._stem = Stemmer.Stemmer("english").stemWord
+        self._stop = _stopwords()
+
+    def terms(self, text: str) -> list[str]:
+        text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
+        text = _THOUSANDS.sub("", text)
+        out = []
+        for token in _TOKEN.findall(text):
+            if token in self._stop:
+                continue
+            if token.isalpha():
+                if len(token) == 1:
+                    continue
+                token = self._stem(token)
+            out.append(token)
+        return out
+
+
+# --- retriever -----------------------------------------------------------------------------------
+
+def rrf_fuse(rankings: list[list[int]], k: int = 60) -> list[tuple[int, float]]:
+    """Reciprocal-rank fusion: each item scores the sum of 1 / (k + rank) over the rankings it is in.
+
+    >>> rrf_fuse([[1, 2], [2, 3]], k=60)[0][0]
+    2
+    """
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+class Retriever:
+    """Searches one loaded index. Thread-safe: searches only read."""
+
+    def __init__(self, store: IndexStore, embedder: Embedder, rrf_k: int = 60) -> None:
+        import bm25s
+
+        self.store = store
+        self.embedder = embedder
+        self.rrf_k = rrf_k
+        self.analyzer = Analyzer()
+        titles = {doc_id: title_of(doc_id, text) for doc_id, text in store.texts.items()}
+        corpus = [self.analyzer.terms(embedding_input(c, titles[c.source])) for c in store.chunks]
+        self._bm25 = None
+        if any(corpus):
+            self._bm25 = bm25s.BM25()
+            self._bm25.index([terms or [""] for terms in corpus], show_progress=False)
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.store.chunks)
+
+    def dense_ranking(self, query: str, depth: int) -> list[tuple[int, float]]:
+        """Chunk rows by cosine similarity to the query, best first."""
+        if not len(self):
+            return []
+        vector = self.embedder.embed([query])
+        scores, rows = self.store.faiss_index.search(vector, min(depth, len(self)))
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+
+    def lexical_ranking(self, query: str, depth: int) -> list[tuple[int, float]]:
+        """Chunk rows by BM25 score, best first; rows that share no term with the query are left out."""
+        if self._bm25 is None:
+            return []
+        ids = self._bm25.get_tokens_ids(self.analyzer.terms(query))
+        if not ids:
+            return []
+        with self._lock:  # bm25s keeps scratch state
+            scores = np.asarray(self._bm25.get_scores_from_ids(ids))
+        order = np.argsort(-scores, kind="stable")[:depth]
+        return [(int(r), float(scores[r])) for r in order if scores[r] > 0]
+
+    def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> list[Passage]:
+        """The `k` best passages for `query`."""
+        depth = max(50, 4 * k)
+        if mode == "dense":
+            ranked = self.dense_ranking(query, k)
+        elif mode == "lexical":
+            ranked = self.lexical_ranking(query, k)
+        elif mode == "hybrid":
+            dense = self.dense_ranking(query, depth)
+            lexical = self.lexical_ranking(query, depth)
+            ranked = rrf_fuse([[r for r, _ in dense], [r for r, _ in lexical]], self.rrf_k)
+        else:
+            raise ValueError(f"unknown retrieval mode {mode!r}")
+        return [self._passage(row, score) for row, score in ranked[:k]]
+
+    def _passage(self, row: int, score: float) -> Passage:
+        c = self.store.chunks[row]
+        return Passage(source=c.source, chunk_id=c.id, text=c.text, start=c.start, end=c.end, score=round(score, 6))

