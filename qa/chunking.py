@@ -95,21 +95,31 @@ def _split_long(text: str, start: int, end: int, embedder: Embedder, limit: int)
     return out
 
 
-def chunk_document(doc: Document, embedder: Embedder, max_tokens: int = 160, overlap_tokens: int = 48) -> list[Chunk]:
-    """Pack whole sentences into chunks of at most `max_tokens` word pieces (fewer when the title
-    must fit too), consecutive chunks sharing about `overlap_tokens` of sentences.
-    """
+def _limit(doc: Document, embedder: Embedder, max_tokens: int) -> tuple[int, int]:
+    """(the title's word pieces plus a separator, the chunk limit that leaves room for the title)."""
     title_tokens = embedder.count_tokens([doc.title])[0] + 1
-    limit = max(16, min(max_tokens, embedder.max_tokens - title_tokens))
+    return title_tokens, max(16, min(max_tokens, embedder.max_tokens - title_tokens))
+
+
+def text_units(doc: Document, embedder: Embedder, limit: int) -> list[tuple[int, int, int]]:
+    """(start, end, word pieces) of each sentence, long sentences cut into pieces within `limit`."""
     spans = sentence_spans(doc.text)
     counts = embedder.count_tokens([doc.text[s:e] for s, e in spans])
-    units: list[tuple[int, int, int]] = []  # (start, end, tokens), each within the limit
+    units: list[tuple[int, int, int]] = []
     for (s, e), n in zip(spans, counts):
         if n <= limit:
             units.append((s, e, n))
-            continue
-        units.extend(_split_long(doc.text, s, e, embedder, limit))
+        else:
+            units.extend(_split_long(doc.text, s, e, embedder, limit))
+    return units
 
+
+def chunk_document(doc: Document, embedder: Embedder, max_tokens: int = 200, overlap_tokens: int = 60) -> list[Chunk]:
+    """Pack whole sentences into chunks of at most `max_tokens` word pieces (fewer when the title
+    must fit too), consecutive chunks sharing about `overlap_tokens` of sentences.
+    """
+    _, limit = _limit(doc, embedder, max_tokens)
+    units = text_units(doc, embedder, limit)
     chunks: list[Chunk] = []
     i = 0
     while i < len(units):
@@ -122,17 +132,57 @@ def chunk_document(doc: Document, embedder: Embedder, max_tokens: int = 160, ove
         chunks.append(Chunk(chunk_id(doc.id, start, end, text), doc.id, start, end, text))
         if j >= len(units):
             break
-        # Step back over whole units worth at most `overlap_tokens`, always moving forward.
+        # Step back over whole units worth at most `overlap_tokens`, always moving forward, and
+        # leaving room for the next unit so that every chunk ends further than the one before.
         back, k = 0, j
-        while k - 1 > i and back + units[k - 1][2] <= overlap_tokens:
+        room = min(overlap_tokens, limit - units[j][2])
+        while k - 1 > i and back + units[k - 1][2] <= room:
             k -= 1
             back += units[k][2]
         i = k
     return chunks
 
 
+@dataclass(frozen=True)
+class Window:
+    """What is embedded for one sentence, and the chunks (local indices, inclusive) that contain it."""
+
+    text: str
+    first_chunk: int
+    last_chunk: int
+
+
+def sentence_windows(doc: Document, chunks: list[Chunk], embedder: Embedder, max_tokens: int = 200) -> list[Window]:
+    """One window per sentence: the document title, the previous sentence for context, the sentence.
+
+    A chunk's dense score is the best of its sentences' windows: one focused vector per sentence
+    matches a question better than one vector for a whole chunk (measured in the README). The previous
+    sentence is left out when the window would exceed what the embedder reads.
+    """
+    title_tokens, limit = _limit(doc, embedder, max_tokens)
+    units = text_units(doc, embedder, limit)
+    windows: list[Window] = []
+    first = 0
+    for i, (s, e, n) in enumerate(units):
+        while first < len(chunks) and chunks[first].end < e:
+            first += 1
+        last = first
+        while last + 1 < len(chunks) and chunks[last + 1].start <= s:
+            last += 1
+        if first >= len(chunks):
+            break
+        sentence = doc.text[s:e]
+        previous = doc.text[units[i - 1][0]:units[i - 1][1]] if i else ""
+        if previous and title_tokens + units[i - 1][2] + 1 + n <= embedder.max_tokens:
+            sentence = f"{previous} {sentence}"
+        text = sentence if s == 0 else f"{doc.title}\n{sentence}"
+        windows.append(Window(text, first, last))
+    return windows
+
+
 def embedding_input(chunk: Chunk, title: str) -> str:
-    """What is embedded for a chunk: its title for context (unless the chunk begins with it), then its text."""
+    """The chunk text with its document title for context (unless the chunk begins with it): what the
+    lexical index sees."""
     if chunk.start == 0 or chunk.text.startswith(title):
         return chunk.text
     return f"{title}\n{chunk.text}"

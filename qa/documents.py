@@ -112,7 +112,12 @@ def _utf8_length(lead: int) -> int:
 
 
 def _split_sequences(data: bytes) -> list[bytes] | None:
-    """Split into lead-byte-started sequences, each no longer than its lead allows; None if impossible."""
+    """Split into lead-byte-started sequences, each no longer than its lead allows; None if impossible.
+
+    A two-byte lead with no continuation is refused: Thai consonants map to such leads, and real
+    Thai words are strings of them, while lost bytes leave a two-byte character its second byte
+    only in rare cases (C1 controls, a few capitals).
+    """
     sequences: list[bytes] = []
     i = 0
     while i < len(data):
@@ -122,6 +127,8 @@ def _split_sequences(data: bytes) -> list[bytes] | None:
         j = i + 1
         while j < len(data) and j - i < size and 0x80 <= data[j] <= 0xBF:
             j += 1
+        if size == 2 and j == i + 1:
+            return None
         sequences.append(data[i:j])
         i = j
     return sequences

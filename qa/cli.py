@@ -1,0 +1,130 @@
+"""The `qa` command: index documents, search them, evaluate retrieval.
+
+Exit codes: 0 done, 2 bad input (a missing path, a file that cannot be indexed, a bad question),
+1 an internal failure. Errors are one line on stderr, never a traceback.
+
+Example:
+    $ qa index seeds --index /tmp/my-index
+    $ qa search "robot density" -k 3 --index /tmp/my-index
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from .errors import QAError
+
+
+def _index_dir(value: str | None):
+    return Path(value).resolve() if value else None
+
+
+def cmd_index(args, settings) -> int:
+    from .embedding import make_embedder
+    from .indexing import say, sync_index
+    from .store import CorruptIndex, IndexStore
+
+    index_dir = _index_dir(args.index) or settings.index_dir
+    roots = [Path(p) for p in args.paths] if args.paths else settings.default_corpus
+    if not args.paths:
+        settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        base = IndexStore.load(index_dir)
+    except CorruptIndex as e:
+        say(f"{index_dir}: damaged ({e}); rebuilding")
+        base = None
+    _, report = sync_index(index_dir, roots, make_embedder(settings), settings, base=base, strict=True)
+    for path, why in report.skipped:
+        say(f"skipped {path}: {why}")
+    print(f"{report.summary()} -> {index_dir}")
+    return 0
+
+
+def _assistant(args, settings):
+    from .api import Assistant
+
+    return Assistant(_index_dir(args.index), settings=settings)
+
+
+def cmd_search(args, settings) -> int:
+    query = args.query.strip()
+    if not query:
+        raise QAError("empty query")
+    passages = _assistant(args, settings).search(query, k=args.k)
+    if args.json:
+        print(json.dumps([asdict(p) for p in passages], ensure_ascii=False, indent=1))
+        return 0
+    for rank, p in enumerate(passages, start=1):
+        print(f"[{rank}] {p.source}  score={p.score:.4f}  chars {p.start}-{p.end}")
+        print(p.text)
+        print()
+    return 0
+
+
+def cmd_eval_retrieval(args, settings) -> int:
+    from .evaluation import evaluate_retrieval, format_retrieval_table
+
+    if not Path(args.questions).is_file():
+        raise QAError(f"{args.questions}: no such file")
+    summary = evaluate_retrieval(args.questions, _assistant(args, settings), k=args.k)
+    print(format_retrieval_table(summary))
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa", description="Question answering over your documents, offline.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", help="make an index hold exactly the files under PATHS",
+                       description="Add, update and remove documents so the index holds exactly the files under "
+                                   "PATHS (default: seeds/ and the uploads folder). Unchanged files are not re-embedded.")
+    p.add_argument("paths", nargs="*", metavar="PATHS", help="files or folders (.txt, .md, .html)")
+    p.add_argument("--index", metavar="DIR", help="index folder (default: the project's index/)")
+    p.set_defaults(run=cmd_index)
+
+    p = sub.add_parser("search", help="print the passages that best match a query",
+                       description="Hybrid search (dense + BM25, reciprocal-rank fusion): rank, document, score, full text.")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    p.add_argument("--index", metavar="DIR", help="index folder (default: the project's index/)")
+    p.add_argument("--json", action="store_true", help="print a JSON list of passages")
+    p.set_defaults(run=cmd_search)
+
+    p = sub.add_parser("eval-retrieval", help="recall@k and MRR of retrieval over a question set",
+                       description="For answerable questions: is the longest sentence of the evidence in one of the "
+                                   "top k stored passages? Dense, BM25 and fused side by side, English and Korean apart.")
+    p.add_argument("questions", help="a JSONL file in the dev.jsonl format")
+    p.add_argument("-k", type=int, default=5)
+    p.add_argument("--index", metavar="DIR", help="index folder (default: the project's index/)")
+    p.add_argument("--json", metavar="FILE", help="also write the summary as JSON")
+    p.set_defaults(run=cmd_eval_retrieval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    from .settings import Settings
+
+    args = build_parser().parse_args(argv)
+    try:
+        if getattr(args, "k", 1) < 1:
+            raise QAError("-k must be at least 1")
+        return args.run(args, Settings.from_env())
+    except QAError as e:
+        print(f"qa: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("qa: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # never a traceback for the user; the message says what failed
+        print(f"qa: internal error: {type(e).__name__}: {e}".splitlines()[0], file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

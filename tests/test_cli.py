@@ -1,0 +1,93 @@
+import json
+
+import pytest
+
+from qa.cli import main
+
+
+@pytest.fixture(autouse=True)
+def fake_models(monkeypatch, tmp_path):
+    monkeypatch.setenv("QA_EMBEDDER", "hashing")
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "default-index"))
+    monkeypatch.setenv("QA_SEEDS_DIR", str(tmp_path / "no-seeds"))
+    monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
+
+
+def test_index_then_search(corpus, tmp_path, capsys):
+    index = str(tmp_path / "idx")
+    assert main(["index", str(corpus), "--index", index]) == 0
+    out = capsys.readouterr().out
+    assert "indexed 3, updated 0, unchanged 0, skipped 0, removed 0" in out
+    assert main(["index", str(corpus), "--index", index]) == 0
+    assert "unchanged 3" in capsys.readouterr().out
+
+    assert main(["search", "VAETKI", "-k", "2", "--index", index]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("[1] models.md  score=")
+    assert "NC AI built the VAETKI model." in out  # the full passage text, untruncated
+
+    assert main(["search", "VAETKI", "--json", "--index", index]) == 0
+    passages = json.loads(capsys.readouterr().out)
+    assert set(passages[0]) == {"source", "chunk_id", "text", "start", "end", "score"}
+
+
+def test_skipped_files_are_reported_and_exit_zero(corpus, tmp_path, capsys):
+    (corpus / "blob.txt").write_bytes(b"\x00" * 64)
+    assert main(["index", str(corpus), "--index", str(tmp_path / "idx")]) == 0
+    captured = capsys.readouterr()
+    assert "skipped" in captured.err and "blob.txt" in captured.err and "binary" in captured.err
+    assert "skipped 1" in captured.out
+
+
+@pytest.mark.parametrize("argv_tail, message", [
+    (["does-not-exist"], "no such file or folder"),
+    (["BINARY"], "binary content"),
+])
+def test_bad_paths_exit_2_and_leave_the_index(corpus, tmp_path, capsys, argv_tail, message):
+    index = tmp_path / "idx"
+    assert main(["index", str(corpus), "--index", str(index)]) == 0
+    current = (index / "CURRENT").read_text()
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02" * 50)
+    paths = [str(tmp_path / "bin.txt") if a == "BINARY" else str(tmp_path / a) for a in argv_tail]
+    capsys.readouterr()
+    assert main(["index", *paths, "--index", str(index)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert (index / "CURRENT").read_text() == current
+
+
+def test_search_without_an_index_exits_2(tmp_path, capsys):
+    assert main(["search", "anything", "--index", str(tmp_path / "none")]) == 2
+    assert "no index" in capsys.readouterr().err
+
+
+def test_internal_failure_exits_1_without_traceback(corpus, tmp_path, capsys, monkeypatch):
+    import qa.indexing
+
+    def broken(*a, **k):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(qa.indexing, "sync_index", broken)
+    assert main(["index", str(corpus), "--index", str(tmp_path / "idx")]) == 1
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: boom" in err and "Traceback" not in err
+
+
+def test_help_works(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--help"])
+    assert e.value.code == 0
+    for cmd in ["index", "search", "eval-retrieval"]:
+        with pytest.raises(SystemExit) as e:
+            main([cmd, "--help"])
+        assert e.value.code == 0
+    assert "usage: qa" in capsys.readouterr().out
+
+
+def test_default_index_builds_from_default_corpus(corpus, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("QA_SEEDS_DIR", str(corpus))
+    assert main(["index"]) == 0
+    assert "indexed 3" in capsys.readouterr().out
+    assert (tmp_path / "data" / "uploads").is_dir()
+    assert main(["search", "VAETKI", "-k", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["source"] == "models.md"

@@ -1,0 +1,111 @@
+import os
+
+import pytest
+
+from qa.errors import DocumentError, QAError
+from qa.indexing import is_stale, open_index, sync_index
+from qa.store import IndexStore
+
+
+def _sync(settings, embedder, roots, base=True, **kw):
+    base_store = IndexStore.load(settings.index_dir) if base else None
+    return sync_index(settings.index_dir, roots, embedder, settings, base=base_store, **kw)
+
+
+def test_first_sync_indexes_everything(settings, embedder, corpus):
+    store, report = _sync(settings, embedder, [corpus], base=False)
+    assert sorted(report.indexed) == ["budget.txt", "models.md", "robots.txt"]
+    assert report.wrote and embedder.calls == 1
+    assert embedder.texts_embedded == len(store.vectors)
+
+
+def test_unchanged_corpus_embeds_and_writes_nothing(settings, embedder, corpus):
+    _sync(settings, embedder, [corpus], base=False)
+    gen = (settings.index_dir / "CURRENT").read_text()
+    embedded = embedder.texts_embedded
+    _, report = _sync(settings, embedder, [corpus])
+    assert not report.wrote and embedder.texts_embedded == embedded
+    assert (settings.index_dir / "CURRENT").read_text() == gen
+
+
+def test_changing_one_file_reembeds_only_that_file(settings, embedder, corpus):
+    store, _ = _sync(settings, embedder, [corpus], base=False)
+    before = {c.source: c.id for c in store.chunks}
+    embedded = embedder.texts_embedded
+    (corpus / "budget.txt").write_text("Budget\n\nThe 2027 budget gives 12 trillion won to AI. It is bigger.\n")
+    store2, report = _sync(settings, embedder, [corpus])
+    assert report.updated == ["budget.txt"] and sorted(report.unchanged) == ["models.md", "robots.txt"]
+    budget_windows = sum(1 for first, _ in store2.window_rows if store2.chunks[first].source == "budget.txt")
+    assert embedder.texts_embedded - embedded == budget_windows
+    after = {c.source: c.id for c in store2.chunks}
+    assert after["robots.txt"] == before["robots.txt"] and after["budget.txt"] != before["budget.txt"]
+    # reused vectors are the same vectors
+    rows_old = [i for i, (f, _) in enumerate(store.window_rows) if store.chunks[f].source == "robots.txt"]
+    rows_new = [i for i, (f, _) in enumerate(store2.window_rows) if store2.chunks[f].source == "robots.txt"]
+    assert (store.vectors[rows_old] == store2.vectors[rows_new]).all()
+    # window rows still point at chunks of their own document
+    for first, last in store2.window_rows:
+        assert store2.chunks[first].source == store2.chunks[last].source
+
+
+def test_adding_and_removing_files(settings, embedder, corpus):
+    _sync(settings, embedder, [corpus], base=False)
+    embedded = embedder.texts_embedded
+    (corpus / "new.md").write_text("# Chips\n\nSamsung makes memory chips.")
+    (corpus / "models.md").unlink()
+    store, report = _sync(settings, embedder, [corpus])
+    assert report.indexed == ["new.md"] and report.removed == ["models.md"]
+    assert embedder.texts_embedded - embedded == 2  # the two sentences of new.md
+    assert set(store.documents) == {"budget.txt", "robots.txt", "new.md"}
+    assert all(c.source != "models.md" for c in store.chunks)
+
+
+def test_touched_but_unchanged_file_is_not_reembedded(settings, embedder, corpus):
+    _sync(settings, embedder, [corpus], base=False)
+    embedded = embedder.texts_embedded
+    path = corpus / "robots.txt"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    store, report = _sync(settings, embedder, [corpus])
+    assert embedder.texts_embedded == embedded and "robots.txt" in report.unchanged
+    assert store.documents["robots.txt"].mtime_ns == path.stat().st_mtime_ns
+
+
+def test_bad_files_in_a_folder_are_skipped_with_reasons(settings, embedder, corpus):
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "binary.txt").write_bytes(b"\x00\xff" * 100)
+    (corpus / "picture.png").write_bytes(b"\x89PNG\r\n")
+    store, report = _sync(settings, embedder, [corpus], base=False)
+    reasons = {os.path.basename(p): why for p, why in report.skipped}
+    assert set(reasons) == {"empty.txt", "binary.txt", "picture.png"}
+    assert "empty" in reasons["empty.txt"] and "binary" in reasons["binary.txt"] and "unsupported" in reasons["picture.png"]
+    assert len(store.documents) == 3
+
+
+def test_named_bad_file_or_missing_path_raises_and_changes_nothing(settings, embedder, corpus, tmp_path):
+    _sync(settings, embedder, [corpus], base=False)
+    gen = (settings.index_dir / "CURRENT").read_text()
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01" * 100)
+    with pytest.raises(DocumentError, match="binary"):
+        _sync(settings, embedder, [corpus, tmp_path / "binary.txt"])
+    with pytest.raises(QAError, match="no such file"):
+        _sync(settings, embedder, [tmp_path / "missing"])
+    assert (settings.index_dir / "CURRENT").read_text() == gen
+
+
+def test_open_index_updates_a_stale_index(settings, embedder, corpus, capsys):
+    _sync(settings, embedder, [corpus], base=False)
+    store = IndexStore.load(settings.index_dir)
+    assert not is_stale(store, [corpus])
+    (corpus / "extra.txt").write_text("Extra\n\nHyperCLOVA X is built by Naver.")
+    assert is_stale(store, [corpus])
+    reopened = open_index(settings.index_dir, embedder, settings)
+    assert "extra.txt" in reopened.documents
+    assert "updated" in capsys.readouterr().err
+
+
+def test_other_settings_make_the_index_rebuild(settings, embedder, corpus, capsys):
+    _sync(settings, embedder, [corpus], base=False)
+    other = type(settings).from_env({}, **{**settings.__dict__, "chunk_tokens": 50})
+    store = open_index(settings.index_dir, embedder, other)
+    assert store.manifest["compat"]["chunking"]["max_tokens"] == 50
+    assert "other settings" in capsys.readouterr().err

@@ -1,0 +1,139 @@
+import json
+import os
+
+import numpy as np
+import pytest
+
+from qa.errors import IndexUnavailable, IndexWriteError
+from qa.indexing import open_index, sync_index
+from qa.store import CURRENT, CorruptIndex, IndexStore, build_faiss, choose_index_spec, nprobe_for
+
+
+def _build(settings, embedder, corpus):
+    store, _ = sync_index(settings.index_dir, [corpus], embedder, settings)
+    return store
+
+
+def _snapshot(store):
+    return [c.id for c in store.chunks], store.vectors.copy()
+
+
+def test_write_then_load_round_trip(settings, embedder, corpus):
+    store = _build(settings, embedder, corpus)
+    loaded = IndexStore.load(settings.index_dir)
+    assert [c.id for c in loaded.chunks] == [c.id for c in store.chunks]
+    assert np.array_equal(loaded.vectors, store.vectors)
+    assert loaded.faiss_index.ntotal == len(loaded.vectors) == len(loaded.window_rows)
+    assert loaded.manifest["format_version"] == 1 and loaded.manifest["index_type"] == "Flat"
+    assert set(loaded.documents) == {"robots.txt", "models.md", "budget.txt"}
+    for doc in loaded.manifest["documents"]:
+        assert len(doc["sha256"]) == 64
+
+
+@pytest.mark.parametrize("victim", ["faiss.write_index", "numpy.save", "os.replace"])
+def test_failure_mid_write_leaves_the_old_index_loadable(settings, embedder, corpus, monkeypatch, victim):
+    before = _snapshot(_build(settings, embedder, corpus))
+    (corpus / "new.txt").write_text("A new document about semiconductors and memory chips.")
+
+    def boom(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    module, name = victim.rsplit(".", 1)
+    target = {"faiss": __import__("faiss"), "numpy": np, "os": os}[module]
+    monkeypatch.setattr(target, name, boom)
+    with pytest.raises(IndexWriteError, match="disk full.*previous index is intact"):
+        sync_index(settings.index_dir, [corpus], embedder, settings, base=IndexStore.load(settings.index_dir))
+    monkeypatch.undo()
+    after = IndexStore.load(settings.index_dir)
+    assert [c.id for c in after.chunks] == before[0] and np.array_equal(after.vectors, before[1])
+    assert len(list(settings.index_dir.glob("gen-*"))) == 1  # the half-written generation is gone
+
+
+def test_generations_are_swapped_and_old_ones_removed(settings, embedder, corpus):
+    _build(settings, embedder, corpus)
+    first = (settings.index_dir / CURRENT).read_text().strip()
+    (corpus / "budget.txt").write_text("Budget\n\nThe budget changed to 11 trillion won.")
+    sync_index(settings.index_dir, [corpus], embedder, settings, base=IndexStore.load(settings.index_dir))
+    second = (settings.index_dir / CURRENT).read_text().strip()
+    assert first != second
+    assert [p.name for p in settings.index_dir.glob("gen-*")] == [second]
+
+
+@pytest.mark.parametrize("damage", ["truncate_chunks", "garbage_faiss", "drop_vectors", "bad_current", "bad_offsets"])
+def test_corrupt_index_is_rebuilt_from_its_manifest(settings, embedder, corpus, damage, capsys):
+    store = _build(settings, embedder, corpus)
+    gen = store.folder
+    if damage == "truncate_chunks":
+        data = (gen / "chunks.jsonl").read_bytes()
+        (gen / "chunks.jsonl").write_bytes(data[: len(data) // 2])
+    elif damage == "garbage_faiss":
+        (gen / "faiss.index").write_bytes(b"not a faiss index")
+    elif damage == "drop_vectors":
+        (gen / "vectors.npy").unlink()
+    elif damage == "bad_current":
+        (settings.index_dir / CURRENT).write_text("gen-does-not-exist\n")
+    elif damage == "bad_offsets":
+        lines = (gen / "chunks.jsonl").read_text().splitlines()
+        first = json.loads(lines[0])
+        first["start"] += 1
+        lines[0] = json.dumps(first)
+        (gen / "chunks.jsonl").write_text("\n".join(lines) + "\n")
+    with pytest.raises(CorruptIndex):
+        IndexStore.load(settings.index_dir)
+    reopened = open_index(settings.index_dir, embedder, settings)
+    assert [c.id for c in reopened.chunks] == [c.id for c in store.chunks]
+    assert "rebuilding" in capsys.readouterr().err
+
+
+def test_manifest_from_another_format_version_is_rebuilt(settings, embedder, corpus, capsys):
+    store = _build(settings, embedder, corpus)
+    manifest = json.loads((store.folder / "manifest.json").read_text())
+    manifest["format_version"] = 999
+    (store.folder / "manifest.json").write_text(json.dumps(manifest))
+    reopened = open_index(settings.index_dir, embedder, settings)
+    assert reopened.manifest["format_version"] == 1
+    assert "rebuilding" in capsys.readouterr().err
+
+
+def test_missing_index_without_sources_is_a_clear_error(settings, embedder, tmp_path):
+    with pytest.raises(IndexUnavailable, match="holds no index"):
+        open_index(tmp_path / "nowhere", embedder, settings)
+
+
+def test_damaged_index_whose_sources_are_gone_is_a_clear_error(settings, embedder, corpus):
+    store = _build(settings, embedder, corpus)
+    (store.folder / "faiss.index").write_bytes(b"junk")
+    for f in corpus.iterdir():
+        f.unlink()
+    corpus.rmdir()
+    with pytest.raises(IndexUnavailable, match="sources are gone"):
+        open_index(settings.index_dir, embedder, settings)
+
+
+def test_missing_default_index_is_built_from_the_default_corpus(settings, embedder, corpus):
+    store = open_index(settings.index_dir, embedder, settings, default_roots=[corpus])
+    assert len(store.documents) == 3
+
+
+def test_index_type_switches_above_the_threshold():
+    assert choose_index_spec(10, 100) == "Flat"
+    assert choose_index_spec(100, 100) == "Flat"
+    assert choose_index_spec(101, 100).startswith("IVF")
+    assert choose_index_spec(1_000_000, 50_000) == "IVF4096,SQ8"
+    assert choose_index_spec(100_000, 50_000) == "IVF1024,SQ8"
+    assert nprobe_for(4096) == 128 and nprobe_for(64) == 8
+
+
+def test_ivf_index_finds_the_nearest_neighbours():
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(50, 32)).astype(np.float32)
+    vectors = centres[rng.integers(0, 50, 5000)] + 0.3 * rng.normal(size=(5000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    spec = choose_index_spec(len(vectors), 1000)
+    index = build_faiss(vectors, spec)
+    exact = build_faiss(vectors, "Flat")
+    queries = vectors[:50]
+    _, got = index.search(queries, 10)
+    _, want = exact.search(queries, 10)
+    recall = np.mean([len(set(g) & set(w)) / 10 for g, w in zip(got, want)])
+    assert spec.startswith("IVF") and recall >= 0.9
