@@ -145,11 +145,14 @@ def chunk_document(doc: Document, embedder: Embedder, max_tokens: int = 200, ove
 
 @dataclass(frozen=True)
 class Window:
-    """What is embedded for one sentence, and the chunks (local indices, inclusive) that contain it."""
+    """What is embedded for one sentence, the chunks (local indices, inclusive) that contain it, and
+    the sentence's offsets in the document."""
 
     text: str
     first_chunk: int
     last_chunk: int
+    start: int
+    end: int
 
 
 def sentence_windows(doc: Document, chunks: list[Chunk], embedder: Embedder, max_tokens: int = 200) -> list[Window]:
@@ -176,7 +179,7 @@ def sentence_windows(doc: Document, chunks: list[Chunk], embedder: Embedder, max
         if previous and title_tokens + units[i - 1][2] + 1 + n <= embedder.max_tokens:
             sentence = f"{previous} {sentence}"
         text = sentence if s == 0 else f"{doc.title}\n{sentence}"
-        windows.append(Window(text, first, last))
+        windows.append(Window(text, first, last, s, e))
     return windows
 
 

@@ -63,7 +63,7 @@ class _Planned:
     doc_id: str
     text: str
     chunks: list[Chunk]
-    windows: list[tuple[int, int]]
+    windows: list[tuple[int, int, int, int]]  # first chunk, last chunk (local), sentence start, end
     vectors: np.ndarray | None = None
     texts_to_embed: list[str] = field(default_factory=list)
 
@@ -73,7 +73,8 @@ class _Planned:
         wins = window_rows.get(doc_id, [])
         base = rows[0] if rows else 0
         return cls(doc_id, old.texts[doc_id], [old.chunks[r] for r in rows],
-                   [(int(a) - base, int(b) - base) for a, b in old.window_rows[wins]], vectors=old.vectors[wins])
+                   [(int(a) - base, int(b) - base, int(s), int(e)) for a, b, s, e in old.window_rows[wins]],
+                   vectors=old.vectors[wins])
 
 
 def compatibility(embedder: Embedder, settings: Settings) -> dict:
@@ -123,7 +124,7 @@ def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, setti
     if old is not None:
         for row, chunk in enumerate(old.chunks):
             old_chunk_rows.setdefault(chunk.source, []).append(row)
-        for w, (first, _) in enumerate(old.window_rows):
+        for w, first in enumerate(old.window_rows[:, 0]):
             old_window_rows.setdefault(old.chunks[first].source, []).append(w)
 
     # Per document, in file order: its chunks and windows, reused from the old index or new.
@@ -153,7 +154,7 @@ def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, setti
             continue
         chunks = chunk_document(doc, embedder, settings.chunk_tokens, settings.chunk_overlap_tokens)
         windows = sentence_windows(doc, chunks, embedder, settings.chunk_tokens)
-        plan.append(_Planned(doc.id, doc.text, chunks, [(w.first_chunk, w.last_chunk) for w in windows],
+        plan.append(_Planned(doc.id, doc.text, chunks, [(w.first_chunk, w.last_chunk, w.start, w.end) for w in windows],
                              texts_to_embed=[w.text for w in windows]))
         records.append(DocumentRecord(id=doc.id, path=_stored_path(sf.path, index_dir), sha256=sha,
                                       size=stat.st_size, mtime_ns=stat.st_mtime_ns, chunks=len(chunks),
@@ -178,11 +179,13 @@ def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, setti
         if p.vectors is None:
             p.vectors = new_vectors[cursor:cursor + len(p.texts_to_embed)]
             cursor += len(p.texts_to_embed)
-        window_parts.append(np.asarray(p.windows, dtype=np.int32).reshape(-1, 2) + len(chunks_out))
+        rows = np.asarray(p.windows, dtype=np.int64).reshape(-1, 4)
+        rows[:, :2] += len(chunks_out)
+        window_parts.append(rows)
         vector_parts.append(p.vectors)
         chunks_out.extend(p.chunks)
     vectors = np.vstack(vector_parts).astype(np.float32) if vector_parts else np.zeros((0, embedder.dim), np.float32)
-    window_rows = np.vstack(window_parts) if window_parts else np.zeros((0, 2), np.int32)
+    window_rows = np.vstack(window_parts) if window_parts else np.zeros((0, 4), np.int64)
     texts = {p.doc_id: p.text for p in plan}
     manifest = {
         "compat": compat,

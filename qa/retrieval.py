@@ -131,7 +131,7 @@ class Retriever:
         for w, score in zip(hits[0], scores[0]):
             if w < 0:
                 continue
-            first, last = self.store.window_rows[w]
+            first, last = self.store.window_rows[w, :2]
             for row in range(int(first), int(last) + 1):
                 best.setdefault(row, float(score))
         return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:depth]

@@ -40,6 +40,13 @@ class Settings:
     rrf_k: int = 60
     # Vectors above this count use an approximate index (see qa/store.py).
     flat_max_vectors: int = 50_000
+    # Generation: a profile ("default", "light") or a path; the back-end runs it.
+    generator: str = "default"
+    backend: str = "llama_cpp"  # llama_cpp | transformers | openai
+    openai_base_url: str = ""
+    openai_model: str = ""
+    threads: int = 0  # 0: every core
+    max_new_tokens: int = 80
     # Documents.
     max_file_bytes: int = 20 * 1024 * 1024
     max_question_chars: int = 2_000

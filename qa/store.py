@@ -6,7 +6,8 @@ Layout of an index folder:
     gen-*/chunks.jsonl   one chunk a line, in vector order
     gen-*/documents.jsonl  each document's normalized text
     gen-*/vectors.npy    one embedding per sentence window (kept so an update re-embeds only changed files)
-    gen-*/windows.npy    for each vector, the first and last chunk row holding its sentence
+    gen-*/windows.npy    for each vector: the first and last chunk row holding its sentence, and the
+                         sentence's start and end offsets in its document
     gen-*/faiss.index    the FAISS index over the vectors
 A writer builds a whole new generation beside the live one, then swaps CURRENT with os.replace: a
 crash or kill at any moment leaves either the old or the new index, never a mixture.
@@ -35,7 +36,7 @@ import numpy as np
 from .chunking import Chunk
 from .errors import IndexWriteError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
 
 
@@ -104,7 +105,7 @@ class IndexStore:
     chunks: list[Chunk]
     texts: dict[str, str]
     vectors: np.ndarray
-    window_rows: np.ndarray  # (n_vectors, 2) int32: first and last chunk row of each vector's sentence
+    window_rows: np.ndarray  # (n_vectors, 4): first and last chunk row of each vector's sentence, its start, end
     faiss_index: object = None
     documents: dict[str, DocumentRecord] = field(default_factory=dict)
 
@@ -172,8 +173,8 @@ class IndexStore:
         except Exception as e:  # truncated JSON, bad npy header, FAISS read error...
             raise CorruptIndex(f"{type(e).__name__}: {e}".splitlines()[0][:200]) from None
         n = len(chunks)
-        if (vectors.shape[0] != index.ntotal or window_rows.shape != (index.ntotal, 2) or set(texts) != set(documents)
-                or (len(window_rows) and (window_rows.min() < 0 or window_rows.max() >= n))):
+        if (vectors.shape[0] != index.ntotal or window_rows.shape != (index.ntotal, 4) or set(texts) != set(documents)
+                or (len(window_rows) and (window_rows[:, :2].min() < 0 or window_rows[:, :2].max() >= n))):
             raise CorruptIndex(f"inconsistent files ({n} chunks, {vectors.shape[0]} vectors, "
                                f"{len(window_rows)} windows, {index.ntotal} in FAISS)")
         if any(c.source not in texts or texts[c.source][c.start:c.end] != c.text for c in chunks):

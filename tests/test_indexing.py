@@ -35,16 +35,17 @@ def test_changing_one_file_reembeds_only_that_file(settings, embedder, corpus):
     (corpus / "budget.txt").write_text("Budget\n\nThe 2027 budget gives 12 trillion won to AI. It is bigger.\n")
     store2, report = _sync(settings, embedder, [corpus])
     assert report.updated == ["budget.txt"] and sorted(report.unchanged) == ["models.md", "robots.txt"]
-    budget_windows = sum(1 for first, _ in store2.window_rows if store2.chunks[first].source == "budget.txt")
+    budget_windows = sum(1 for first in store2.window_rows[:, 0] if store2.chunks[first].source == "budget.txt")
     assert embedder.texts_embedded - embedded == budget_windows
     after = {c.source: c.id for c in store2.chunks}
     assert after["robots.txt"] == before["robots.txt"] and after["budget.txt"] != before["budget.txt"]
     # reused vectors are the same vectors
-    rows_old = [i for i, (f, _) in enumerate(store.window_rows) if store.chunks[f].source == "robots.txt"]
-    rows_new = [i for i, (f, _) in enumerate(store2.window_rows) if store2.chunks[f].source == "robots.txt"]
+    rows_old = [i for i, f in enumerate(store.window_rows[:, 0]) if store.chunks[f].source == "robots.txt"]
+    rows_new = [i for i, f in enumerate(store2.window_rows[:, 0]) if store2.chunks[f].source == "robots.txt"]
     assert (store.vectors[rows_old] == store2.vectors[rows_new]).all()
     # window rows still point at chunks of their own document
-    for first, last in store2.window_rows:
+    for first, last, start, end in store2.window_rows:
+        assert store2.texts[store2.chunks[first].source][start:end] in store2.chunks[first].text
         assert store2.chunks[first].source == store2.chunks[last].source
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from qa.errors import IndexUnavailable, IndexWriteError
 from qa.indexing import open_index, sync_index
-from qa.store import CURRENT, CorruptIndex, IndexStore, build_faiss, choose_index_spec, nprobe_for
+from qa.store import CURRENT, FORMAT_VERSION, CorruptIndex, IndexStore, build_faiss, choose_index_spec, nprobe_for
 
 
 def _build(settings, embedder, corpus):
@@ -24,7 +24,7 @@ def test_write_then_load_round_trip(settings, embedder, corpus):
     assert [c.id for c in loaded.chunks] == [c.id for c in store.chunks]
     assert np.array_equal(loaded.vectors, store.vectors)
     assert loaded.faiss_index.ntotal == len(loaded.vectors) == len(loaded.window_rows)
-    assert loaded.manifest["format_version"] == 1 and loaded.manifest["index_type"] == "Flat"
+    assert loaded.manifest["format_version"] == FORMAT_VERSION and loaded.manifest["index_type"] == "Flat"
     assert set(loaded.documents) == {"robots.txt", "models.md", "budget.txt"}
     for doc in loaded.manifest["documents"]:
         assert len(doc["sha256"]) == 64
@@ -91,7 +91,7 @@ def test_manifest_from_another_format_version_is_rebuilt(settings, embedder, cor
     manifest["format_version"] = 999
     (store.folder / "manifest.json").write_text(json.dumps(manifest))
     reopened = open_index(settings.index_dir, embedder, settings)
-    assert reopened.manifest["format_version"] == 1
+    assert reopened.manifest["format_version"] == FORMAT_VERSION
     assert "rebuilding" in capsys.readouterr().err
 
 

