@@ -8,15 +8,19 @@ Example:
 from .errors import DocumentError, IndexUnavailable, IndexWriteError, QAError, QuestionError
 from .settings import Settings
 
-__all__ = ["Assistant", "Passage", "QAError", "DocumentError", "IndexUnavailable", "IndexWriteError",
+__all__ = ["Answer", "Assistant", "Citation", "Passage", "ask", "QAError", "DocumentError", "IndexUnavailable", "IndexWriteError",
            "QuestionError", "Settings", "search"]
 
 
 def __getattr__(name):  # heavy imports (faiss, bm25s) only when used
-    if name in ("Assistant", "search"):
+    if name in ("Assistant", "search", "ask"):
         from . import api
 
         return getattr(api, name)
+    if name in ("Answer", "Citation"):
+        from . import answer
+
+        return getattr(answer, name)
     if name == "Passage":
         from .retrieval import Passage
 

@@ -1,21 +1,27 @@
-"""The public entry points: `Assistant` (a loaded pipeline over one index) and `search()`.
+"""The public entry points: `Assistant` (a loaded pipeline over one index), `ask()` and `search()`.
 
 Example:
-    >>> from qa import search
-    >>> search("robot density", k=1)[0].source      # doctest: +SKIP
-    '000_708bc06f684926ae.txt'
+    >>> from qa import ask
+    >>> a = ask("What is Korea's robot density?")      # doctest: +SKIP
+    >>> a.text, a.refused, a.citations[0].source       # doctest: +SKIP
+    ('Korea has 1,012 industrial robots per 10,000 workers [1].', False, '000_708bc06f684926ae.txt')
 """
 from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator, Sequence
 
+from .answer import Answer, Answerer, clean_question
 from .embedding import Embedder, make_embedder
+from .errors import QAError
+from .generation import Generator, make_generator
 from .indexing import open_index, sync_index
 from .retrieval import Mode, Passage, Retriever
 from .settings import Settings
 from .store import IndexStore
+
+History = Sequence[tuple[str, str]]
 
 
 class Assistant:
@@ -26,11 +32,14 @@ class Assistant:
     """
 
     def __init__(self, index: str | Path | None = None, *, settings: Settings | None = None,
-                 embedder: Embedder | None = None) -> None:
+                 embedder: Embedder | None = None, generator: Generator | None = None) -> None:
         self.settings = settings or Settings.from_env()
         self.index_dir = Path(index).resolve() if index is not None else self.settings.index_dir
         self.embedder = embedder or make_embedder(self.settings)
         self._lock = threading.RLock()
+        self._generators: dict[str, Generator] = {}
+        if generator is not None:
+            self._generators[self.settings.generator] = generator
         is_default = self.index_dir == self.settings.index_dir.resolve()
         store = open_index(self.index_dir, self.embedder, self.settings,
                            default_roots=self.settings.default_corpus if is_default else None)
@@ -38,7 +47,7 @@ class Assistant:
 
     @classmethod
     def from_paths(cls, paths: Iterable[str | Path], index: str | Path, *, settings: Settings | None = None,
-                   embedder: Embedder | None = None) -> "Assistant":
+                   embedder: Embedder | None = None, generator: Generator | None = None) -> "Assistant":
         """Build or update the index in `index` to hold exactly the files under `paths`, then open it."""
         settings = settings or Settings.from_env()
         embedder = embedder or make_embedder(settings)
@@ -48,7 +57,7 @@ class Assistant:
         except Exception:
             base = None
         sync_index(index_dir, [Path(p) for p in paths], embedder, settings, base=base)
-        return cls(index_dir, settings=settings, embedder=embedder)
+        return cls(index_dir, settings=settings, embedder=embedder, generator=generator)
 
     def _set_store(self, store: IndexStore) -> None:
         retriever = Retriever(store, self.embedder, self.settings.rrf_k)
@@ -60,6 +69,72 @@ class Assistant:
         with self._lock:
             retriever = self.retriever
         return retriever.search(query, k or self.settings.top_k, mode)
+
+    def generator(self, name: str | None = None) -> Generator:
+        """The generator `name` (default: the settings'), loaded once and shared."""
+        name = name or self.settings.generator
+        with self._lock:
+            if name not in self._generators:
+                self._generators[name] = make_generator(name, self.settings)
+            return self._generators[name]
+
+    def ask_stream(self, question: str, *, history: History | None = None, k: int | None = None,
+                   generator: str | None = None) -> Iterator[str | Answer]:
+        """Text pieces as the model writes them, then the final verified `Answer` (whose text replaces them).
+
+        `history` ([(user, assistant), ...]) is accepted for follow-up questions.
+        """
+        question = clean_question(question, self.settings.max_question_chars)
+        if k is not None and not 1 <= int(k) <= 50:
+            raise QAError(f"k must be between 1 and 50, not {k}")
+        with self._lock:
+            retriever = self.retriever
+        answerer = Answerer(retriever, self.generator(generator), k=int(k or self.settings.top_k),
+                            context_sentences=self.settings.context_sentences,
+                            max_new_tokens=self.settings.max_new_tokens)
+        yield from answerer.stream(question)
+
+    def ask(self, question: str, *, history: History | None = None, k: int | None = None,
+            generator: str | None = None) -> Answer:
+        """A verified answer with citations, or a refusal (`refused=True`) when the documents do not say."""
+        result = None
+        for item in self.ask_stream(question, history=history, k=k, generator=generator):
+            result = item
+        return result
+
+    def add(self, paths: Iterable[str | Path]) -> list[str]:
+        """Index more files (or folders), incrementally; returns the ids of the documents added or updated.
+
+        Raises `DocumentError` for a named file that cannot be indexed, leaving the index unchanged.
+        """
+        paths = [Path(p).resolve() for p in paths]
+        with self._lock:
+            roots = self._roots()
+            extra = [p for p in paths if not any(p == r or r in p.parents for r in roots)]
+            store, report = sync_index(self.index_dir, roots + extra, self.embedder, self.settings,
+                                       base=self.store, strict=True)
+            self._set_store(store)
+        return report.indexed + report.updated
+
+    def remove(self, source: str) -> None:
+        """Remove the document `source` (its id). A file that the index holds as a named path is dropped
+        from the sources; a file inside an indexed folder is deleted only if it is in the uploads folder."""
+        with self._lock:
+            record = self.store.documents.get(source)
+            if record is None:
+                raise QAError(f"no document {source!r} in the index")
+            path = (self.index_dir / record.path).resolve()
+            roots = [r for r in self._roots() if r != path]
+            uploads = self.settings.uploads_dir.resolve()
+            if any(r in path.parents for r in roots):
+                if uploads not in path.parents:
+                    raise QAError(f"{source} is part of the folder {path.parent}; remove the file there")
+                path.unlink(missing_ok=True)
+            store, _ = sync_index(self.index_dir, roots, self.embedder, self.settings, base=self.store, strict=False)
+            self._set_store(store)
+
+    def _roots(self) -> list[Path]:
+        return [(self.index_dir / s).resolve() for s in self.store.manifest.get("sources", [])]
 
     def documents(self) -> list[dict]:
         """The indexed documents: id, chunks, characters and bytes."""
@@ -79,6 +154,16 @@ def _assistant_for(index: str | Path | None) -> Assistant:
         if key not in _default:
             _default[key] = Assistant(index)
         return _default[key]
+
+
+def ask(question: str, *, history: History | None = None, k: int | None = None,
+        generator: str | None = None) -> Answer:
+    """Answer `question` from the default index (`index/`, over `seeds/` and the uploads folder).
+
+    >>> ask("Where was the first showcase held?").text      # doctest: +SKIP
+    'It was held at COEX in Seoul [1].'
+    """
+    return _assistant_for(None).ask(question, history=history, k=k, generator=generator)
 
 
 def search(query: str, k: int = 5, index: str | Path | None = None) -> list[Passage]:

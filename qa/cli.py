@@ -64,6 +64,46 @@ def cmd_search(args, settings) -> int:
     return 0
 
 
+def cmd_ask(args, settings) -> int:
+    assistant = _assistant(args, settings)
+    answer = assistant.ask(args.question, k=args.k, generator=args.generator)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    print(answer.text)
+    shown = answer.citations or []
+    if shown:
+        print()
+        for c in shown:
+            print(f"[{c.n}] {c.source} (chars {c.start}-{c.end}, score {c.score:.4f})")
+            print(f"    \"{c.quote}\"")
+    elif answer.refused and answer.passages:
+        print("\nClosest passages:")
+        for p in answer.passages[:3]:
+            print(f"- {p.source}: {' '.join(p.text.split())[:160]}...")
+    return 0
+
+
+def cmd_eval(args, settings) -> int:
+    from .evaluation import evaluate_answers
+
+    if not Path(args.questions).is_file():
+        raise QAError(f"{args.questions}: no such file")
+    result = evaluate_answers(args.questions, _assistant(args, settings), k=args.k, generator=args.generator,
+                              limit=args.limit)
+    print(json.dumps({"summary": result["summary"], "by_type": result["by_type"], "latency": result["latency"]},
+                     indent=1))
+    if args.report:
+        folder = Path(args.report)
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "results.jsonl", "w", encoding="utf-8") as f:
+            for row in result["rows"]:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        (folder / "summary.json").write_text(json.dumps(
+            {k: result[k] for k in ("summary", "by_type", "latency")}, indent=1), encoding="utf-8")
+    return 0
+
+
 def cmd_eval_retrieval(args, settings) -> int:
     from .evaluation import evaluate_retrieval, format_retrieval_table
 
@@ -95,6 +135,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON list of passages")
     p.set_defaults(run=cmd_search)
 
+    p = sub.add_parser("ask", help="answer a question with cited passages",
+                       description="Answer from the indexed documents, citing passages [n]; says so when they do not answer.")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=None, help="passages to retrieve (default 5)")
+    p.add_argument("--index", metavar="DIR", help="index folder (default: the project's index/)")
+    p.add_argument("--generator", default=None, help="default, light, a .gguf file or a model folder")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("eval", help="answer a question set and score it by SCORING.md",
+                       description="Ask every question of a dev.jsonl-format file once and score the answers.")
+    p.add_argument("questions", help="a JSONL file in the dev.jsonl format")
+    p.add_argument("-k", type=int, default=None)
+    p.add_argument("--index", metavar="DIR", help="index folder (default: the project's index/)")
+    p.add_argument("--generator", default=None)
+    p.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    p.add_argument("--report", metavar="DIR", help="write results.jsonl and summary.json there")
+    p.set_defaults(run=cmd_eval)
+
     p = sub.add_parser("eval-retrieval", help="recall@k and MRR of retrieval over a question set",
                        description="For answerable questions: is the longest sentence of the evidence in one of the "
                                    "top k stored passages? Dense, BM25 and fused side by side, English and Korean apart.")
@@ -112,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
-        if getattr(args, "k", 1) < 1:
+        if getattr(args, "k", None) is not None and args.k < 1:
             raise QAError("-k must be at least 1")
         return args.run(args, Settings.from_env())
     except QAError as e:

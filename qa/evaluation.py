@@ -86,3 +86,45 @@ def format_retrieval_table(summary: dict) -> str:
             if row["n"]:
                 lines.append(f"| {mode} | {language} | {row['n']} | {row[f'recall@{k}']:.3f} | {row['mrr']:.3f} |")
     return "\n".join(lines)
+
+
+# --- answers ---------------------------------------------------------------------------------------------
+
+def evaluate_answers(path: str | Path, assistant, *, k: int | None = None, generator: str | None = None,
+                     limit: int | None = None, progress: bool = True) -> dict:
+    """Ask every question once (a fresh conversation each) and score it by SCORING.md.
+
+    Returns {"summary": {...}, "by_type": {...}, "rows": [...], "latency": {...}}.
+    """
+    import statistics
+    import sys
+
+    from .scoring import by_type, score_answer, summarize
+
+    questions = load_questions(path)[:limit] if limit else load_questions(path)
+    rows = []
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(questions), desc="questions", file=sys.stderr, leave=False)
+    for q in questions:
+        answer = assistant.ask(q["question"], k=k, generator=generator)
+        scored = score_answer(q, answer.text, answer.refused)
+        rows.append({
+            "id": q["id"], "type": q["type"], "question": q["question"], "answer": answer.text,
+            "raw": answer.raw, "refused": answer.refused, "correct": scored["correct"], "matched": scored["matched"],
+            "cited": sorted({c.source for c in answer.citations}), "gold": q.get("sources", []),
+            "citations": [{"n": c.n, "source": c.source, "quote": c.quote} for c in answer.citations],
+            "timings": {key: round(v, 3) for key, v in answer.timings.items()},
+        })
+        if bar:
+            bar.update(1)
+    if bar:
+        bar.close()
+    totals = sorted(r["timings"].get("total_s", 0.0) for r in rows)
+    latency = {}
+    if totals:
+        latency = {"p50_s": round(statistics.median(totals), 3),
+                   "p95_s": round(totals[min(len(totals) - 1, int(round(0.95 * (len(totals) - 1))))], 3)}
+    return {"summary": summarize(rows), "by_type": by_type(rows), "latency": latency, "rows": rows}

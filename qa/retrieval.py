@@ -35,6 +35,15 @@ class Passage:
     score: float
 
 
+@dataclass(frozen=True)
+class Retrieval:
+    """Ranked passages, their chunk rows in the store, and the query vector (None for lexical-only)."""
+
+    passages: list[Passage]
+    rows: list[int]
+    query_vector: np.ndarray | None
+
+
 # --- lexical analysis --------------------------------------------------------------------------
 
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
@@ -115,18 +124,27 @@ class Retriever:
             self._bm25 = bm25s.BM25()
             self._bm25.index([terms or [""] for terms in corpus], show_progress=False)
         self._lock = threading.Lock()
+        self._row_windows: dict[int, list[int]] | None = None
+        self._df: dict[str, int] = {}
+        for terms in corpus:
+            for term in set(terms):
+                self._df[term] = self._df.get(term, 0) + 1
 
     def __len__(self) -> int:
         return len(self.store.chunks)
 
-    def dense_ranking(self, query: str, depth: int) -> list[tuple[int, float]]:
+    def embed_query(self, query: str) -> np.ndarray:
+        """The query's unit vector, shape (dim,)."""
+        return self.embedder.embed([query])[0]
+
+    def dense_ranking(self, query: str | np.ndarray, depth: int) -> list[tuple[int, float]]:
         """Chunk rows by the cosine similarity of their best sentence window to the query, best first."""
         n_windows = len(self.store.window_rows)
         if not n_windows:
             return []
-        vector = self.embedder.embed([query])
+        vector = self.embed_query(query) if isinstance(query, str) else query
         # Several windows map to one chunk: look deeper than `depth` to fill `depth` chunks.
-        scores, hits = self.store.faiss_index.search(vector, min(n_windows, 4 * depth))
+        scores, hits = self.store.faiss_index.search(vector.reshape(1, -1), min(n_windows, 4 * depth))
         best: dict[int, float] = {}
         for w, score in zip(hits[0], scores[0]):
             if w < 0:
@@ -150,18 +168,40 @@ class Retriever:
 
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> list[Passage]:
         """The `k` best passages for `query`."""
+        return self.retrieve(query, k, mode).passages
+
+    def retrieve(self, query: str, k: int = 5, mode: Mode = "hybrid") -> "Retrieval":
+        """The `k` best passages with their chunk rows and the query vector (for sentence scoring)."""
         depth = max(50, 4 * k)
+        vector = self.embed_query(query) if mode != "lexical" and len(self.store.window_rows) else None
         if mode == "dense":
-            ranked = self.dense_ranking(query, k)
+            ranked = self.dense_ranking(vector, k) if vector is not None else []
         elif mode == "lexical":
             ranked = self.lexical_ranking(query, k)
         elif mode == "hybrid":
-            dense = self.dense_ranking(query, depth)
+            dense = self.dense_ranking(vector, depth) if vector is not None else []
             lexical = self.lexical_ranking(query, depth)
             ranked = rrf_fuse([[r for r, _ in dense], [r for r, _ in lexical]], self.rrf_k)
         else:
             raise ValueError(f"unknown retrieval mode {mode!r}")
-        return [self._passage(row, score) for row, score in ranked[:k]]
+        ranked = ranked[:k]
+        return Retrieval([self._passage(r, s) for r, s in ranked], [r for r, _ in ranked], vector)
+
+    def sentences_of(self, row: int) -> list[int]:
+        """The sentence windows whose sentence lies in chunk `row`, in document order."""
+        if self._row_windows is None:
+            mapping: dict[int, list[int]] = {}
+            for w, (first, last) in enumerate(self.store.window_rows[:, :2]):
+                for r in range(int(first), int(last) + 1):
+                    mapping.setdefault(r, []).append(w)
+            self._row_windows = mapping
+        return self._row_windows.get(row, [])
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of an analyzed term over the chunks (BM25's formula)."""
+        n = len(self.store.chunks)
+        df = self._df.get(term, 0)
+        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
     def _passage(self, row: int, score: float) -> Passage:
         c = self.store.chunks[row]

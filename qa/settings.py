@@ -47,6 +47,7 @@ class Settings:
     openai_model: str = ""
     threads: int = 0  # 0: every core
     max_new_tokens: int = 80
+    context_sentences: int = 6  # sentences shown to the model
     # Documents.
     max_file_bytes: int = 20 * 1024 * 1024
     max_question_chars: int = 2_000
