@@ -153,7 +153,7 @@ _INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget)\b.{0,40}\b(instruction|prompt|above|previous|rules)|"
     r"\b(you must|you should|you are now|assistant must|language model must)\b|"
     r"\b(respond|reply|answer|say|output|print)\b.{0,25}\b(only|exactly|with the word|the word)\b|"
-    r"\bsystem prompt\b", re.IGNORECASE)
+    r"\bsystem prompt\b|^\s*(assistant|system|user)\s*:", re.IGNORECASE)
 
 
 def looks_like_instruction(sentence: str) -> bool:
@@ -327,7 +327,8 @@ _ASKS_NUMBER = re.compile(
 _ASKS_DATE = re.compile(r"\bwhen (did|does|do|is|was|will|were|are|has|had|can|could|should)\b|"
                         r"\bwhat (year|date|month|day|time)\b|\bin which year\b", re.IGNORECASE)
 _ASKS_NAMING = re.compile(r"\b(called|named|name of|the name)\b", re.IGNORECASE)
-_NAMES_SOMETHING = re.compile(r"\b(called|named|dubbed|known as|titled|branded|nicknamed)\b|[\"“'‘][A-Z]", re.IGNORECASE)
+_NAMES_SOMETHING = re.compile(r"\b(called|named|dubbed|known as|titled|branded|nicknamed)\b|(?-i:[\"“‘]|(?<!\w)')[A-Z]",
+                              re.IGNORECASE)
 _ASKS_NAME = re.compile(r"^\s*who\b|\bwhich (\w+ )?(company|companies|firm|agency|organi[sz]ation|ministry|"
                         r"publication|country|countries|analyst|university|person|people|team|teams|model|models|city)\b",
                         re.IGNORECASE)

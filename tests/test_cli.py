@@ -91,3 +91,37 @@ def test_default_index_builds_from_default_corpus(corpus, tmp_path, monkeypatch,
     assert (tmp_path / "data" / "uploads").is_dir()
     assert main(["search", "VAETKI", "-k", "1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["source"] == "models.md"
+
+
+@pytest.fixture
+def scripted(monkeypatch):
+    """`qa ask` with a scripted model: the reply repeats the first fact shown."""
+    from qa.generation import ScriptedGenerator
+    import qa.api
+
+    def first_fact(messages):
+        return messages[-1]["content"].split("\n")[1][3:]
+
+    monkeypatch.setattr(qa.api, "make_generator", lambda name, settings: ScriptedGenerator(first_fact))
+
+
+def test_ask_prints_answer_and_sources_and_json(corpus, tmp_path, capsys, scripted):
+    index = str(tmp_path / "idx")
+    assert main(["index", str(corpus), "--index", index]) == 0
+    capsys.readouterr()
+    assert main(["ask", "Which company built the VAETKI model?", "--index", index]) == 0
+    out = capsys.readouterr().out
+    assert "VAETKI" in out and "[1] models.md" in out
+    assert main(["ask", "Which company built the VAETKI model?", "--index", index, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) >= {"text", "refused", "citations", "passages"}
+    assert set(data["citations"][0]) == {"n", "source", "chunk_id", "text", "start", "end", "quote", "score"}
+    assert data["refused"] is False and data["citations"][0]["quote"] in data["citations"][0]["text"]
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_ask_bad_question_exits_2(corpus, tmp_path, capsys, scripted, question):
+    index = str(tmp_path / "idx")
+    assert main(["index", str(corpus), "--index", index]) == 0
+    assert main(["ask", question, "--index", index]) == 2
+    assert "question is empty" in capsys.readouterr().err
