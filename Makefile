@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup index run test retrieval-eval bench-index clean
+.PHONY: setup index run test eval retrieval-eval bench-index clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,9 @@ run: index
 
 test: setup
 	QA_REQUIRE_INTEGRATION=1 $(PY) -m pytest -q
+
+eval: index
+	$(PY) -m qa eval tests/data/dev.jsonl --report reports/dev
 
 retrieval-eval: setup
 	$(PY) -m qa eval-retrieval tests/data/dev.jsonl

@@ -89,8 +89,9 @@ def cmd_eval(args, settings) -> int:
 
     if not Path(args.questions).is_file():
         raise QAError(f"{args.questions}: no such file")
+    types = {t.strip() for t in args.types.split(",") if t.strip()} if args.types else None
     result = evaluate_answers(args.questions, _assistant(args, settings), k=args.k, generator=args.generator,
-                              limit=args.limit)
+                              limit=args.limit, types=types)
     print(json.dumps({"summary": result["summary"], "by_type": result["by_type"], "latency": result["latency"]},
                      indent=1))
     if args.report:
@@ -151,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", metavar="DIR", help="index folder (default: the project's index/)")
     p.add_argument("--generator", default=None)
     p.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    p.add_argument("--types", default=None, help="only these question types, comma-separated (e.g. factoid,list)")
     p.add_argument("--report", metavar="DIR", help="write results.jsonl and summary.json there")
     p.set_defaults(run=cmd_eval)
 

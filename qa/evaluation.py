@@ -90,18 +90,27 @@ def format_retrieval_table(summary: dict) -> str:
 
 # --- answers ---------------------------------------------------------------------------------------------
 
+WARMUP_QUESTIONS = ("What are these documents about?", "Which organisations do the documents mention?")
+
+
 def evaluate_answers(path: str | Path, assistant, *, k: int | None = None, generator: str | None = None,
-                     limit: int | None = None, progress: bool = True) -> dict:
+                     limit: int | None = None, progress: bool = True, warmup: bool = True,
+                     types: set[str] | None = None) -> dict:
     """Ask every question once (a fresh conversation each) and score it by SCORING.md.
 
-    Returns {"summary": {...}, "by_type": {...}, "rows": [...], "latency": {...}}.
+    With `warmup`, two questions that are not in the set are asked first (model load, caches), so the
+    timings measure answering, not start-up. Returns {"summary", "by_type", "latency", "rows"}.
     """
     import statistics
     import sys
 
     from .scoring import by_type, score_answer, summarize
 
-    questions = load_questions(path)[:limit] if limit else load_questions(path)
+    questions = [q for q in load_questions(path) if not types or q["type"] in types]
+    questions = questions[:limit] if limit else questions
+    if warmup:
+        for q in WARMUP_QUESTIONS:
+            assistant.ask(q, k=k, generator=generator)
     rows = []
     bar = None
     if progress:

@@ -88,3 +88,16 @@ def test_transformers_backend_runs_the_light_model():
                                             "Question: What is Korea's robot density?"}]
     first = "".join(g.stream(messages, max_tokens=12))
     assert first.strip() and first == "".join(g.stream(messages, max_tokens=12))  # greedy: repeatable
+
+
+def test_module_ask_uses_the_default_index(monkeypatch, tmp_path):
+    import qa
+    import qa.api
+
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("QA_SEEDS_DIR", str(SEEDS))
+    monkeypatch.setattr(qa.api, "_default", {})
+    answer = qa.ask("How many AI patent applications per 100,000 people does Korea file?")
+    assert "14.31" in answer.text and answer.citations[0].source == "000_708bc06f684926ae.txt"
+    assert (tmp_path / "index" / "CURRENT").exists()
