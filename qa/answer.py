@@ -353,18 +353,49 @@ def answers_the_kind_asked(question: str, answer: str) -> bool:
     return True
 
 
+_SCOPE = re.compile(r"\b(after|before|since|until|during|compared|first|last|initial|final|left|remaining|"
+                    r"currently|now|previous|next)\b|\b(in|by|of|for) (19|20)\d\d\b", re.IGNORECASE)
+
+
+def is_scoped(question: str) -> bool:
+    """True when a question fixes a date, stage or comparison: it then has one answer, not several.
+
+    >>> is_scoped("How many teams were left after the first evaluation?"), is_scoped("How many GPUs is Korea getting?")
+    (True, False)
+    """
+    return bool(_SCOPE.search(question))
+
+
+def fit_words(statements: Sequence[Statement], limit: int) -> list[Statement]:
+    """Statements cut to the clause that holds their figure, then dropped from the end, to fit `limit` words."""
+    out = list(statements)
+    if sum(len(t.split()) for t, _ in out) > limit:
+        trimmed = []
+        for text, s in out:
+            clauses = re.split(r"(?<=[,;])\s+|\s+[—–-]\s+", text)
+            keep = [c for c in clauses if figures(c)] or clauses[:1]
+            short = " … ".join(c.rstrip(",;") for c in keep)
+            trimmed.append((short if len(short.split()) < len(text.split()) else text, s))
+        out = trimmed
+    while len(out) > 1 and sum(len(t.split()) for t, _ in out) > limit:
+        out.pop()
+    return out
+
+
 def display_sentence(quote: str) -> str:
     """A quoted sentence as answer text: list bullets removed."""
     return re.sub(r"^[\s\-–—•*·]+", "", quote).strip()
 
 
-def verify_answer(question: str, raw: str, retrieval: Retrieval, candidates: Sequence[Sentence],
-                  verifier: Verifier, truncated: bool = False,
-                  extractive: bool = True) -> tuple[str, list[Citation]] | None:
-    """The verified text with markers and its citations, or None when nothing in `raw` is supported.
+Statement = tuple[str, Sentence]  # (text shown in the answer, the sentence that supports it)
 
-    `extractive`: the text is made of the supporting sentences themselves (the model's wording can
-    garble a relation its words do not show, measured on the dev set); else of the model's claims.
+
+def verify_answer(question: str, raw: str, candidates: Sequence[Sentence], verifier: Verifier,
+                  truncated: bool = False, extractive: bool = True) -> list[Statement] | None:
+    """The verified statements of a reply, each with its supporting sentence; None when nothing is supported.
+
+    `extractive`: a statement is the supporting sentence itself (the model's wording can garble a
+    relation its words do not show, measured on the dev set); else the model's claim.
     """
     if not raw.strip() or _REFUSAL.search(raw):
         return None
@@ -372,39 +403,43 @@ def verify_answer(question: str, raw: str, retrieval: Retrieval, candidates: Seq
     if not claims:
         return None
     vectors = verifier.retriever.embedder.embed(claims)
-    supported: list[tuple[str, Sentence]] = []
+    supported: list[Statement] = []
     for claim, vector in zip(claims, vectors):
         s = verifier.support(claim, vector, question, candidates)
         if s is not None:
             supported.append((claim, s))
     if not supported:
         return None
-    shown = " ".join(s.text if extractive else c for c, s in supported)
-    if not answers_the_kind_asked(question, shown):
+    if not answers_the_kind_asked(question, " ".join(s.text if extractive else c for c, s in supported)):
         return None
-    kept: list[str] = []
+    if not extractive:
+        return supported
+    statements: list[Statement] = []
+    for _, s in supported:
+        if any(s.window == t.window for _, t in statements):
+            continue  # the same sentence once
+        statements.append((display_sentence(s.text), s))
+        follow = continuation(s, candidates, verifier)
+        if (follow is not None and all(follow.window != t.window for _, t in statements)
+                and sum(len(text.split()) for text, _ in statements) + len(follow.text.split()) <= 60):
+            statements.append((display_sentence(follow.text), follow))
+    return statements
+
+
+def compose(statements: Sequence[Statement], retrieval: Retrieval, prefix: str = "") -> tuple[str, list[Citation]]:
+    """The answer text with markers, and its citations numbered by first use."""
     citations: list[Citation] = []
     index: dict[int, int] = {}  # window -> n
-    for claim, s in supported:
-        if s.window in index and extractive:
-            continue  # the same sentence once
+    parts = []
+    for text, s in statements:
         if s.window not in index:
             p = retrieval.passages[s.passage]
             index[s.window] = len(citations) + 1
-            quote = p.text[s.start - p.start:s.end - p.start]
             citations.append(Citation(n=index[s.window], source=p.source, chunk_id=p.chunk_id, text=p.text,
-                                      start=p.start, end=p.end, quote=quote, score=p.score))
-        sentence = display_sentence(citations[index[s.window] - 1].quote) if extractive else claim
-        kept.append(_with_marker(sentence, index[s.window]))
-        follow = continuation(s, candidates, verifier) if extractive else None
-        if follow is not None and follow.window not in index and len(" ".join(kept).split()) + len(follow.text.split()) <= 60:
-            p = retrieval.passages[follow.passage]
-            index[follow.window] = len(citations) + 1
-            citations.append(Citation(n=index[follow.window], source=p.source, chunk_id=p.chunk_id, text=p.text,
-                                      start=p.start, end=p.end, quote=p.text[follow.start - p.start:follow.end - p.start],
+                                      start=p.start, end=p.end, quote=p.text[s.start - p.start:s.end - p.start],
                                       score=p.score))
-            kept.append(_with_marker(display_sentence(follow.text), index[follow.window]))
-    return " ".join(kept), citations
+        parts.append(_with_marker(text, index[s.window]))
+    return (prefix + " ".join(parts)).strip(), citations
 
 
 _ANAPHOR = re.compile(r"^(this|these|that|those|it|its|they|their|the (model|company|project|system|program|plan))\b",
@@ -460,14 +495,30 @@ class Answerer:
         raw = "".join(pieces).strip()
         timings["generate_s"] = time.perf_counter() - (first or t0)
         timings["new_pieces"] = len(pieces)
-        verified = verify_answer(question, raw, retrieval, candidates, self.verifier,
-                                 truncated=len(pieces) >= self.max_new_tokens)
-        timings["total_s"] = time.perf_counter() - t0
-        if verified is None:
+        statements = verify_answer(question, raw, candidates, self.verifier,
+                                   truncated=len(pieces) >= self.max_new_tokens)
+        if statements is None:
+            timings["total_s"] = time.perf_counter() - t0
             yield self._refusal(question, retrieval, raw, timings)
             return
-        text, citations = verified
-        yield Answer(question, text, False, citations, retrieval.passages, raw=raw, timings=timings)
+        conflict = False
+        prefix = ""
+        if _ASKS_NUMBER.search(question) and not is_scoped(question):
+            from .conflicts import competing_sentences
+
+            others = competing_sentences(question, [s for _, s in statements], candidates, self.retriever,
+                                         self.verifier.min_relevance)
+            if others:
+                conflict = True
+                prefix = "The documents give different figures: "
+                # keep what states a figure; each competing figure with its own citation
+                statements = [(t, s) for t, s in statements if figures(s.text) - figures(question)]
+                statements += [(display_sentence(s.text), s) for s in others]
+                statements = fit_words(statements, 110)
+        text, citations = compose(statements, retrieval, prefix)
+        timings["total_s"] = time.perf_counter() - t0
+        yield Answer(question, text, False, citations, retrieval.passages, conflict=conflict, raw=raw,
+                     timings=timings)
 
     def ask(self, question: str) -> Answer:
         """The final answer (the stream consumed)."""

@@ -1,0 +1,101 @@
+"""Conflicting figures: when passages give different numbers for what a question measures, show each.
+
+"How many GPUs is Korea getting?" has several true answers in the seeds (52,000 by 2028, 260,000 by
+2030, 13,000 bought by the ministry), and "how big is the AI market in dollars?" two that measure
+different things. Picking one hides the others. After an answer is verified, the other relevant
+sentences that state a different figure *about the same thing* (they hold the question's focus: the
+noun phrase after "how many", "how big is"...; and the asked currency, if any) are added, each with its
+own citation; the sentences themselves say what distinguishes them (a date, a source, a scope).
+
+Example:
+    >>> focus_of("How many high-performance GPUs is South Korea getting?")
+    'high-performance GPUs'
+"""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from .answer import Sentence, figures, names
+from .retrieval import Retriever
+
+_FOCUS = re.compile(
+    r"\bhow (?:many|much)\s+(?P<a>[\w\s'’-]+?)\s+(?:is|are|was|were|does|do|did|will|would|has|have|had|can|could)\b|"
+    r"\bhow (?:big|large|much|high)\s+(?:is|are|was|were)\s+(?P<b>[\w\s'’-]+?)(?:\s+in\s+\w+)?\s*\??$|"
+    r"\bwhat (?:is|was) the (?:size|value|amount) of\s+(?P<c>[\w\s'’-]+?)\s*\??$",
+    re.IGNORECASE)
+_CURRENCIES = {
+    "dollar": re.compile(r"\$|\busd\b|\bdollars?\b", re.IGNORECASE),
+    "won": re.compile(r"₩|\bkrw\b|\bwon\b", re.IGNORECASE),
+    "euro": re.compile(r"€|\beur\b|\beuros?\b", re.IGNORECASE),
+}
+_ANAPHOR = re.compile(r"^(that|this|the) (number|figure|amount|total|count)\b|^(it|this|that)\b", re.IGNORECASE)
+MAX_FIGURES = 4
+
+
+def focus_of(question: str) -> str | None:
+    """The noun phrase a numeric question measures, or None."""
+    m = _FOCUS.search(question.strip())
+    if not m:
+        return None
+    return (m.group("a") or m.group("b") or m.group("c")).strip()
+
+
+def asked_currency(question: str) -> re.Pattern | None:
+    for name, pattern in _CURRENCIES.items():
+        if re.search(rf"\bin {name}s?\b", question, re.IGNORECASE):
+            return pattern
+    return None
+
+
+def _stated(text: str, question: str) -> set[float]:
+    """Figures a sentence states beyond those in the question, years left out."""
+    return {f for f in figures(text) - figures(question) if not (1900 <= f <= 2100 and f == int(f))}
+
+
+def competing_sentences(question: str, shown: Sequence[Sentence], candidates: Sequence[Sentence],
+                        retriever: Retriever, min_relevance: float, min_focus: float = 0.6) -> list[Sentence]:
+    """Relevant sentences that state a figure for the question's focus different from those shown."""
+    focus = focus_of(question)
+    if not focus:
+        return []
+    focus_terms = set(retriever.analyzer.terms(focus))
+    weight = sum(retriever.idf(t) for t in focus_terms)
+    if not weight:
+        return []
+    currency = asked_currency(question)
+    shown_figures = set().union(*(_stated(s.text, question) for s in shown)) if shown else set()
+    shown_windows = {s.window for s in shown}
+    texts = retriever.store.texts
+
+    def about_focus(s: Sentence) -> bool:
+        terms = set(retriever.analyzer.terms(s.text))
+        return sum(retriever.idf(t) for t in focus_terms & terms) / weight >= min_focus
+
+    by_position = {(s.source, s.start): s for s in candidates}
+    out: list[Sentence] = []
+    for s in candidates:
+        if s.window in shown_windows or s.relevance < min_relevance:
+            continue
+        stated = _stated(s.text, question)
+        if not stated or stated <= shown_figures:
+            continue
+        if currency is not None and not currency.search(s.text):
+            continue
+        qualifies = about_focus(s)
+        if not qualifies and _ANAPHOR.match(s.text):
+            # "That number jumps to 260,000 by 2030." continues the sentence before it
+            before = [c for (src, start), c in by_position.items() if src == s.source and c.end <= s.start
+                      and not texts[src][c.end:s.start].strip()]
+            qualifies = bool(before) and about_focus(before[0])
+        if qualifies:
+            out.append(s)
+            shown_figures |= stated
+        if len(out) + len(shown) >= MAX_FIGURES:
+            break
+    return out
+
+
+def distinctive_names_differ(a: str, b: str) -> bool:
+    """True when two sentences name different things (a helper for tests and reports)."""
+    return names(a) != names(b)
