@@ -136,7 +136,8 @@ def names(text: str) -> set[str]:
     for m in _NAME.finditer(text):
         word = m.group(0).strip(".'’-").lower()
         word = re.sub(r"['’]s$", "", word)
-        if word and word not in _NOT_NAMES and not re.fullmatch(r"[\d.,]+", word):
+        # numbers, ordinals and amounts ("3rd", "10m", "1990s") are figures, checked as such
+        if word and word not in _NOT_NAMES and not re.fullmatch(r"[\d.,]+(st|nd|rd|th|s|k|m|bn|b|x)?", word):
             out.add(word)
     return out
 
@@ -237,18 +238,17 @@ class Verifier:
     min_relevance: float = 0.30  # a support must be this relevant to the question
     min_overlap: float = 0.5  # share of the claim's term weight (IDF) found in the supporting sentence
     min_cosine: float = 0.6  # or this close in meaning (claim vs the sentence's window)
-    max_anchor_share: float = 0.25  # a question name in fewer than this share of chunks is an anchor
+    max_anchor_share: float = 0.12  # a name in fewer than this share of the sentences is distinctive
 
     def distinctive(self, text: str) -> set[str]:
         """The names of `text` that are rare in the corpus (or absent from it): common ones ("Korea",
         "AI") prove nothing, while a rare or unknown name is exactly what a model invents or misplaces."""
-        n = max(1, len(self.retriever.store.chunks))
         out = set()
         for name in names(text):
             if not re.search(r"[a-z0-9]", name):
                 continue  # Hangul: the English passages cannot contain it
             terms = self.retriever.analyzer.terms(name)
-            if terms and all(self.retriever._df.get(t, 0) / n < self.max_anchor_share for t in terms):
+            if terms and all(self.retriever.sentence_share(t) < self.max_anchor_share for t in terms):
                 out.add(name)
         return out
 
@@ -450,11 +450,17 @@ def continuation(s: Sentence, candidates: Sequence[Sentence], verifier: "Verifie
     """The sentence right after `s` when it goes on about the same thing ("This model is available...")
     and is relevant to the question: an extractive answer then reads as the document does."""
     text = verifier.retriever.store.texts[s.source]
-    for c in candidates:
-        if (c.source == s.source and c.start > s.end and not text[s.end:c.start].strip()
-                and _ANAPHOR.match(c.text) and c.relevance >= verifier.min_relevance):
-            return c
-    return None
+    chain: list[Sentence] = []
+    end = s.end
+    for _ in range(2):  # up to two sentences on, each right after the one before
+        nxt = next((c for c in candidates if c.source == s.source and c.start >= end
+                    and not text[end:c.start].strip()), None)
+        if nxt is None or not _ANAPHOR.match(nxt.text):
+            break
+        chain.append(nxt)
+        end = nxt.end
+    chain = [c for c in chain if c.relevance >= verifier.min_relevance]
+    return max(chain, key=lambda c: c.relevance) if chain else None
 
 
 # --- the whole step ----------------------------------------------------------------------------------------
@@ -473,20 +479,37 @@ class Answerer:
     def __post_init__(self) -> None:
         self.verifier = self.verifier or Verifier(self.retriever)
 
-    def stream(self, question: str) -> Iterator[str | Answer]:
-        """Text pieces as the model writes them, then the final verified `Answer`."""
+    def stream(self, question: str, history: Sequence[tuple[str, str]] | None = None) -> Iterator[str | Answer]:
+        """Text pieces as the model writes them, then the final verified `Answer`.
+
+        A follow-up is first rewritten into a standalone question (`Answer.rewritten`); a Korean question
+        is searched through its English terms and answered in Korean (see qa/korean.py).
+        """
+        from .followups import rewrite_followup
+        from .korean import english_query, is_korean, korean_answer, korean_refusal
+
         t0 = time.perf_counter()
-        retrieval = self.retriever.retrieve(question, self.k)
-        candidates = candidate_sentences(self.retriever, retrieval, question)
+        rewritten = rewrite_followup(question, history, is_generic=lambda n: not self.verifier.distinctive(n))
+        asked = rewritten or question
+        korean = is_korean(asked)
+        query = english_query(asked) if korean else asked
+        retrieval = self.retriever.retrieve(query, self.k)
+        candidates = candidate_sentences(self.retriever, retrieval, query)
         facts = [s for s in candidates if s.relevance >= self.verifier.min_relevance][:self.context_sentences]
         timings = {"retrieve_s": time.perf_counter() - t0}
-        if not facts:
+
+        def refusal(raw: str) -> Answer:
             timings["total_s"] = time.perf_counter() - t0
-            yield self._refusal(question, retrieval, "", timings)
+            text = korean_refusal() if korean else REFUSAL_TEXT
+            return Answer(question, text, True, [], retrieval.passages, rewritten=rewritten, raw=raw, timings=timings)
+
+        if not facts:
+            yield refusal("")
             return
+        prompt_question = f"{asked} ({query}). Answer in English." if korean else asked
         pieces: list[str] = []
         first = None
-        for piece in self.generator.stream(build_messages(question, facts), max_tokens=self.max_new_tokens):
+        for piece in self.generator.stream(build_messages(prompt_question, facts), max_tokens=self.max_new_tokens):
             if first is None:
                 first = time.perf_counter()
                 timings["first_token_s"] = first - t0
@@ -495,39 +518,38 @@ class Answerer:
         raw = "".join(pieces).strip()
         timings["generate_s"] = time.perf_counter() - (first or t0)
         timings["new_pieces"] = len(pieces)
-        statements = verify_answer(question, raw, candidates, self.verifier,
+        statements = verify_answer(query, raw, candidates, self.verifier,
                                    truncated=len(pieces) >= self.max_new_tokens)
         if statements is None:
-            timings["total_s"] = time.perf_counter() - t0
-            yield self._refusal(question, retrieval, raw, timings)
+            yield refusal(raw)
             return
         conflict = False
         prefix = ""
-        if _ASKS_NUMBER.search(question) and not is_scoped(question):
+        if _ASKS_NUMBER.search(query) and not is_scoped(query):
             from .conflicts import competing_sentences
 
-            others = competing_sentences(question, [s for _, s in statements], candidates, self.retriever,
+            others = competing_sentences(query, [s for _, s in statements], candidates, self.retriever,
                                          self.verifier.min_relevance)
             if others:
                 conflict = True
-                prefix = "The documents give different figures: "
-                # keep what states a figure; each competing figure with its own citation
-                statements = [(t, s) for t, s in statements if figures(s.text) - figures(question)]
-                statements += [(display_sentence(s.text), s) for s in others]
-                statements = fit_words(statements, 110)
+                prefix = "문서마다 수치가 다릅니다: " if korean else "The documents give different figures: "
+                # the main supporting sentence, then each competing figure with its own citation
+                statements = statements[:1] + [(display_sentence(s.text), s) for s in others]
+                statements = fit_words(statements, 60)
+        if korean and not conflict:
+            framed = korean_answer(asked, query, statements[0][1].text)
+            statements = [(framed, statements[0][1])] if framed else \
+                [(f"문서에 따르면: {text}", s) for text, s in statements[:1]]
         text, citations = compose(statements, retrieval, prefix)
         timings["total_s"] = time.perf_counter() - t0
-        yield Answer(question, text, False, citations, retrieval.passages, conflict=conflict, raw=raw,
-                     timings=timings)
+        yield Answer(question, text, False, citations, retrieval.passages, conflict=conflict, rewritten=rewritten,
+                     raw=raw, timings=timings)
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, history: Sequence[tuple[str, str]] | None = None) -> Answer:
         """The final answer (the stream consumed)."""
         result = None
-        for item in self.stream(question):
+        for item in self.stream(question, history):
             result = item
         assert isinstance(result, Answer)
         return result
 
-    @staticmethod
-    def _refusal(question: str, retrieval: Retrieval, raw: str, timings: dict) -> Answer:
-        return Answer(question, REFUSAL_TEXT, True, [], retrieval.passages, raw=raw, timings=timings)

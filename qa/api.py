@@ -82,7 +82,8 @@ class Assistant:
                    generator: str | None = None) -> Iterator[str | Answer]:
         """Text pieces as the model writes them, then the final verified `Answer` (whose text replaces them).
 
-        `history` ([(user, assistant), ...]) is accepted for follow-up questions.
+        With `history` ([(user, assistant), ...]) a follow-up ("How many parameters does it have?") is
+        rewritten into a standalone question first (`Answer.rewritten`).
         """
         question = clean_question(question, self.settings.max_question_chars)
         if k is not None and not 1 <= int(k) <= 50:
@@ -92,7 +93,7 @@ class Assistant:
         answerer = Answerer(retriever, self.generator(generator), k=int(k or self.settings.top_k),
                             context_sentences=self.settings.context_sentences,
                             max_new_tokens=self.settings.max_new_tokens)
-        yield from answerer.stream(question)
+        yield from answerer.stream(question, history)
 
     def ask(self, question: str, *, history: History | None = None, k: int | None = None,
             generator: str | None = None) -> Answer:

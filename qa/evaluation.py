@@ -118,10 +118,12 @@ def evaluate_answers(path: str | Path, assistant, *, k: int | None = None, gener
 
         bar = tqdm(total=len(questions), desc="questions", file=sys.stderr, leave=False)
     for q in questions:
-        answer = assistant.ask(q["question"], k=k, generator=generator)
+        history = [tuple(turn) for turn in q.get("history", [])] or None
+        answer = assistant.ask(q["question"], history=history, k=k, generator=generator)
         scored = score_answer(q, answer.text, answer.refused)
         rows.append({
-            "id": q["id"], "type": q["type"], "question": q["question"], "answer": answer.text,
+            "id": q["id"], "type": q["type"], "question": q["question"], "rewritten": answer.rewritten,
+            "conflict": answer.conflict, "answer": answer.text,
             "raw": answer.raw, "refused": answer.refused, "correct": scored["correct"], "matched": scored["matched"],
             "cited": sorted({c.source for c in answer.citations}), "gold": q.get("sources", []),
             "citations": [{"n": c.n, "source": c.source, "quote": c.quote} for c in answer.citations],

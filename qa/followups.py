@@ -19,7 +19,8 @@ from typing import Callable, Sequence
 
 History = Sequence[tuple[str, str]]
 
-_PRONOUN = re.compile(r"\b(it|they|them|he|she)\b|\b(its|their|his|her)\b", re.IGNORECASE)
+_PRONOUN = re.compile(r"\b(?P<pro>it|they|them|he|she)\b|\b(?P<poss>its|their|his|her)\b|"
+                      r"\b(?:is|was|are|were|does|did|of|about) (?P<demo>this|that)\b", re.IGNORECASE)
 _DESCRIPTION = re.compile(r"\bthe (model|company|firm|project|program|programme|report|plan|system|service|"
                           r"agency|ministry|hospital|team|government|law|act|budget|market|initiative)\b",
                           re.IGNORECASE)
@@ -53,6 +54,9 @@ def subject_of(question: str) -> str | None:
     return max(spans, key=lambda s: (len(s.split()), len(s)))
 
 
+_ASKS_FOR_A_THING = re.compile(r"^\s*(what|which)\b(?!\s+(is|are|was|were)\b)", re.IGNORECASE)
+_LEADING_ASK = re.compile(r"^(how (much|many|big|large|long)|what|which|who|where|when|why)\s+"
+                          r"((is|are|was|were|does|do|did|has|have|had|will|can)\s+)?", re.IGNORECASE)
 _PREPOSITION = re.compile(r"^(by|in|for|at|on|from|to|during|after|before|since|until|with)\s+(.+)$", re.IGNORECASE)
 
 
@@ -65,10 +69,15 @@ def rewrite_followup(question: str, history: History | None,
     """
     if not history:
         return None
-    previous = next((user for user, _ in reversed(history) if user and user.strip()), None)
+    previous, previous_answer = next(((u, a) for u, a in reversed(history) if u and u.strip()), (None, None))
     if not previous:
         return None
     subject = subject_of(previous)
+    previous_answer = re.sub(r"\s*\[\d+(?:,\s*\d+)*\]", "", previous_answer or "")
+    if _ASKS_FOR_A_THING.match(previous) and previous_answer:
+        # "What did LG show off?" -> "K-EXAONE": a pronoun next points at what the answer introduced
+        introduced = subject_of(" ".join(n for n in _NAME_SPAN.findall(previous_answer) if n not in previous))
+        subject = introduced or subject
     if subject and is_generic is not None and is_generic(subject):
         subject = None
 
@@ -87,8 +96,13 @@ def rewrite_followup(question: str, history: History | None,
 
     pronoun = _PRONOUN.search(question)
     if pronoun and subject:
-        replacement = subject if pronoun.group(1) else f"{subject}'s"
-        return question[:pronoun.start()] + replacement + question[pronoun.end():]
+        group = next(g for g in ("pro", "poss", "demo") if pronoun.group(g))
+        replacement = f"{subject}'s" if group == "poss" else subject
+        return question[:pronoun.start(group)] + replacement + question[pronoun.end(group):]
+    if pronoun and pronoun.group("demo"):
+        # "By what percentage is that an increase?": "that" is what the previous question asked about
+        topic = _LEADING_ASK.sub("", previous.strip()).rstrip(" ?")
+        return question[:pronoun.start("demo")] + topic + question[pronoun.end("demo"):]
     if pronoun:
         return f"{question.rstrip()} (about: {previous.strip()})"
     description = _DESCRIPTION.search(question)

@@ -125,6 +125,7 @@ class Retriever:
             self._bm25.index([terms or [""] for terms in corpus], show_progress=False)
         self._lock = threading.Lock()
         self._row_windows: dict[int, list[int]] | None = None
+        self._sentence_df: dict[str, int] | None = None
         self._df: dict[str, int] = {}
         for terms in corpus:
             for term in set(terms):
@@ -196,6 +197,17 @@ class Retriever:
                     mapping.setdefault(r, []).append(w)
             self._row_windows = mapping
         return self._row_windows.get(row, [])
+
+    def sentence_share(self, term: str) -> float:
+        """The share of the index's sentences that hold an analyzed term (chunks overlap, sentences do not)."""
+        if self._sentence_df is None:
+            counts: dict[str, int] = {}
+            for first, _, start, end in self.store.window_rows:
+                text = self.store.texts[self.store.chunks[int(first)].source][int(start):int(end)]
+                for t in set(self.analyzer.terms(text)):
+                    counts[t] = counts.get(t, 0) + 1
+            self._sentence_df = counts
+        return self._sentence_df.get(term, 0) / max(1, len(self.store.window_rows))
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of an analyzed term over the chunks (BM25's formula)."""
