@@ -95,14 +95,14 @@ def rewrite_followup(question: str, history: History | None,
         return f"{previous.rstrip(' ?')} ({new})?"
 
     pronoun = _PRONOUN.search(question)
-    if pronoun and subject:
-        group = next(g for g in ("pro", "poss", "demo") if pronoun.group(g))
-        replacement = f"{subject}'s" if group == "poss" else subject
-        return question[:pronoun.start(group)] + replacement + question[pronoun.end(group):]
     if pronoun and pronoun.group("demo"):
         # "By what percentage is that an increase?": "that" is what the previous question asked about
         topic = _LEADING_ASK.sub("", previous.strip()).rstrip(" ?")
         return question[:pronoun.start("demo")] + topic + question[pronoun.end("demo"):]
+    if pronoun and subject:
+        group = next(g for g in ("pro", "poss", "demo") if pronoun.group(g))
+        replacement = f"{subject}'s" if group == "poss" else subject
+        return question[:pronoun.start(group)] + replacement + question[pronoun.end(group):]
     if pronoun:
         return f"{question.rstrip()} (about: {previous.strip()})"
     description = _DESCRIPTION.search(question)

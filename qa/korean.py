@@ -156,7 +156,7 @@ def korean_answer(question: str, english_question: str, sentence: str) -> str | 
                if n.lower() not in english_question.lower() and n.lower() not in question.lower()
                and n not in ("The", "A", "An", "It", "This", "In", "On", "At")]
         at = re.search(r"\b(?:at|in)\s+((?:the\s+)?[A-Z][\w.&-]*(?:\s+(?:in\s+)?[A-Z][\w.&-]*)*)", sentence)
-        value = (at.group(1) if kind == "어디" and at else (new[0] if new else None))
+        value = (at.group(1).split(" in ")[0] if kind == "어디" and at else (new[0] if new else None))
         value = value.strip(" .,;") if value else None
     elif kind == "언제":
         date = re.search(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
@@ -165,7 +165,7 @@ def korean_answer(question: str, english_question: str, sentence: str) -> str | 
     if not value:
         return None
     stem = question_stem(question)
-    return f"{stem} {value}입니다." if stem else f"{value}입니다."
+    return f"문서에 따르면 {stem} {value}입니다." if stem else f"문서에 따르면 {value}입니다."
 
 
 def korean_refusal() -> str:

@@ -101,3 +101,25 @@ def test_module_ask_uses_the_default_index(monkeypatch, tmp_path):
     answer = qa.ask("How many AI patent applications per 100,000 people does Korea file?")
     assert "14.31" in answer.text and answer.citations[0].source == "000_708bc06f684926ae.txt"
     assert (tmp_path / "index" / "CURRENT").exists()
+
+
+def test_conflicting_figures_with_the_real_model(seeds_assistant):
+    answer = seeds_assistant.ask("How many high-performance GPUs is South Korea getting for its national AI push?")
+    assert answer.conflict and not answer.refused
+    found = [f for f in ("52,000", "260,000", "13,000") if f in answer.text]
+    assert len(found) >= 2 and len(answer.citations) >= 2
+
+
+def test_korean_question_with_the_real_model(seeds_assistant):
+    from qa.scoring import hangul_share
+
+    answer = seeds_assistant.ask("국가 AI 모델 프로젝트 첫 발표회는 어디서 열렸어?")
+    assert not answer.refused and "COEX" in answer.text and hangul_share(answer.text) >= 0.5
+    assert "COEX" in answer.citations[0].quote
+
+
+def test_follow_up_with_the_real_model(seeds_assistant):
+    answer = seeds_assistant.ask("How many parameters does it have?",
+                                 history=[("What is SK Telecom's A.X K1?", "A hyperscale language model [1].")])
+    assert answer.rewritten and "A.X K1" in answer.rewritten
+    assert "519 billion" in answer.text

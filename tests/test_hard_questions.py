@@ -1,0 +1,141 @@
+"""Follow-ups, conflicting figures and Korean questions, with a scripted model."""
+import pytest
+
+from qa.answer import is_scoped
+from qa.api import Assistant
+from qa.conflicts import asked_currency, focus_of
+from qa.followups import rewrite_followup, subject_of
+from qa.generation import ScriptedGenerator
+from qa.korean import english_query, is_korean, korean_answer, korean_figure, korean_number, question_stem
+from qa.scoring import hangul_share
+
+H = lambda q, a="...": [(q, a)]  # noqa: E731
+
+
+# --- follow-ups -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question, history, expected", [
+    ("How many parameters does it have?", H("What is SK Telecom's A.X K1?"), "How many parameters does SK Telecom's A.X K1 have?"),
+    ("What is its budget?", H("What is Upstage?"), "What is Upstage's budget?"),
+    ("How many parameters does it have?", H("What did LG AI Research show off?", "LG AI Research showed off K-EXAONE [1]."),
+     "How many parameters does K-EXAONE have?"),
+    ("What about K-EXAONE?", H("How many parameters does A.X K1 have?"), "How many parameters does K-EXAONE have?"),
+    ("And by 2030?", H("How many GPUs will the government secure by 2028?"), "How many GPUs will the government secure by 2030?"),
+    ("Who built the model?", H("Tell me about VAETKI."), "Who built the model (VAETKI)?"),
+    ("By what percentage is that an increase?", H("How much is the 2026 AI budget?"),
+     "By what percentage is the 2026 AI budget an increase?"),
+])
+def test_follow_ups_are_rewritten(question, history, expected):
+    assert rewrite_followup(question, history) == expected
+
+
+@pytest.mark.parametrize("question, history", [
+    ("Where was the first showcase held?", H("What is A.X K1?")),   # a new topic is not dragged in
+    ("How many parameters does it have?", None),                     # no conversation
+    ("How many parameters does it have?", [("", "")]),
+])
+def test_standalone_questions_are_left_alone(question, history):
+    assert rewrite_followup(question, history) is None
+
+
+def test_generic_subjects_become_context_not_replacements():
+    rewritten = rewrite_followup("How big is it?", H("What is Korea doing in AI?"), is_generic=lambda n: n == "Korea")
+    assert rewritten == "How big is it? (about: What is Korea doing in AI?)"
+    assert subject_of("How many clinical records was Seoul National University Hospital's medical LLM trained on?") == \
+        "Seoul National University Hospital"
+
+
+def test_rewrite_is_used_for_retrieval_and_reported(settings, embedder, corpus):
+    seen = []
+
+    def model(messages):
+        seen.append(messages[-1]["content"])
+        return "NC AI built the VAETKI model."
+
+    a = Assistant.from_paths([corpus], index=settings.index_dir, settings=settings, embedder=embedder,
+                             generator=ScriptedGenerator(model))
+    answer = a.ask("Who built it?", history=[("What is VAETKI?", "A model [1].")])
+    assert answer.rewritten == "Who built VAETKI?"
+    assert "Question: Who built VAETKI?" in seen[-1]
+    assert not answer.refused and "NC AI" in answer.text
+    assert a.ask("Who built the VAETKI model?").rewritten is None
+
+
+# --- conflicts -------------------------------------------------------------------------------------
+
+def test_focus_scope_and_currency():
+    assert focus_of("How many high-performance GPUs is South Korea getting?") == "high-performance GPUs"
+    assert focus_of("how big is south korea's AI market in dollars?") == "south korea's AI market"
+    assert focus_of("Who built it?") is None
+    assert asked_currency("how big is the market in dollars?").search("USD 5") and asked_currency("how big?") is None
+    assert is_scoped("How many teams were left after the first evaluation?")
+    assert is_scoped("How many GPUs by 2028?") and not is_scoped("How many GPUs is Korea getting?")
+
+
+@pytest.fixture
+def gpu_corpus(tmp_path):
+    folder = tmp_path / "gpus"
+    folder.mkdir()
+    (folder / "plan.txt").write_text(
+        "Compute plan\n\nThe government plans to secure 52,000 high-performance GPUs by 2028. "
+        "The plan also funds new data centers in three regions.\n")
+    (folder / "ministry.txt").write_text(
+        "Ministry budget\n\nThe ministry will procure 13,000 high-performance GPUs this year for researchers. "
+        "Cloud providers will host them.\n")
+    (folder / "robots.txt").write_text("Robots\n\nKorea installed 30,600 industrial robots last year.\n")
+    return folder
+
+
+def test_conflicting_figures_are_each_cited(settings, embedder, gpu_corpus):
+    model = ScriptedGenerator(lambda m: "The government plans to secure 52,000 high-performance GPUs by 2028.")
+    a = Assistant.from_paths([gpu_corpus], index=settings.index_dir, settings=settings, embedder=embedder, generator=model)
+    answer = a.ask("How many high-performance GPUs is Korea getting?")
+    assert answer.conflict and not answer.refused
+    assert "52,000" in answer.text and "13,000" in answer.text and "30,600" not in answer.text
+    assert {c.source for c in answer.citations} == {"plan.txt", "ministry.txt"}
+    assert "[1]" in answer.text and "[2]" in answer.text and len(answer.text.split()) <= 70
+
+
+def test_a_scoped_question_is_not_a_conflict(settings, embedder, gpu_corpus):
+    model = ScriptedGenerator(lambda m: "The government plans to secure 52,000 high-performance GPUs by 2028.")
+    a = Assistant.from_paths([gpu_corpus], index=settings.index_dir, settings=settings, embedder=embedder, generator=model)
+    answer = a.ask("How many high-performance GPUs will the government secure by 2028?")
+    assert not answer.conflict and "13,000" not in answer.text and "52,000" in answer.text
+
+
+# --- Korean --------------------------------------------------------------------------------------------
+
+def test_korean_questions_become_english_search_terms():
+    assert is_korean("발표회는 어디서 열렸어?") and not is_korean("Where was it held?")
+    query = english_query("SK텔레콤 에이닷(Adot) 서비스 가입자는 몇 명 정도야?")
+    for term in ("SK", "Telecom", "Adot", "subscribers", "how many"):
+        assert term in query
+    assert "2028" in english_query("정부는 2028년까지 GPU를 몇 장 확보하나요?")
+    assert "GPU" in english_query("정부는 2028년까지 GPU를 몇 장 확보하나요?")
+
+
+def test_korean_figures_and_frames():
+    assert korean_number(10_000_000) == "1,000만" and korean_number(10.1e12) == "10.1조" and korean_number(1.1e9) == "11억"
+    assert korean_figure("It serves more than 10 million subscribers.", set()) == "1,000만 명 이상"
+    assert korean_figure("ranking third worldwide and 18th in AI adoption", set()) == "18위"
+    assert korean_figure("A.X K1 has 519 billion parameters", set()).startswith("5,190억")
+    assert question_stem("국가 AI 모델 프로젝트 첫 발표회는 어디서 열렸어?") == "국가 AI 모델 프로젝트 첫 발표회는"
+    text = korean_answer("첫 발표회는 어디서 열렸어?", "first presentation where held",
+                         "The first major presentation happened on December 30, 2025, at COEX in Seoul.")
+    assert "COEX" in text and hangul_share(text) >= 0.5
+
+
+def test_korean_question_is_answered_in_korean_citing_english(settings, embedder, corpus):
+    model = ScriptedGenerator(lambda m: "Korea has 1,012 industrial robots per 10,000 workers.")
+    a = Assistant.from_paths([corpus], index=settings.index_dir, settings=settings, embedder=embedder, generator=model)
+    answer = a.ask("한국의 로봇 밀도는 근로자 10,000명당 몇 대인가요?")
+    assert not answer.refused and hangul_share(answer.text) >= 0.5
+    assert "1,012" in answer.text and answer.citations[0].source == "robots.txt"
+    assert "1,012" in answer.citations[0].quote  # the English sentence is the evidence
+
+
+def test_korean_refusal_is_in_korean(settings, embedder, corpus):
+    a = Assistant.from_paths([corpus], index=settings.index_dir, settings=settings, embedder=embedder,
+                             generator=ScriptedGenerator(lambda m: "Samsung Gauss has 99 billion parameters."))
+    answer = a.ask("삼성 가우스의 매개변수는 몇 개인가요?")
+    assert answer.refused and hangul_share(answer.text) >= 0.5
