@@ -85,23 +85,25 @@ def cmd_ask(args, settings) -> int:
 
 
 def cmd_eval(args, settings) -> int:
-    from .evaluation import evaluate_answers
+    from .evaluation import compare, evaluate
 
+    if args.compare:
+        a, b = (json.loads(Path(p).read_text(encoding="utf-8")) for p in args.compare)
+        print(f"{'metric':45} {'A':>10} {'B':>10} {'change':>10}")
+        for name, va, vb in compare(a, b):
+            change = f"{vb - va:+.4f}" if isinstance(va, (int, float)) and isinstance(vb, (int, float)) else ""
+            print(f"{name:45} {'-' if va is None else va:>10} {'-' if vb is None else vb:>10} {change:>10}")
+        return 0
+    if not args.questions:
+        raise QAError("give a question file (or --compare A/summary.json B/summary.json)")
     if not Path(args.questions).is_file():
         raise QAError(f"{args.questions}: no such file")
     types = {t.strip() for t in args.types.split(",") if t.strip()} if args.types else None
-    result = evaluate_answers(args.questions, _assistant(args, settings), k=args.k, generator=args.generator,
-                              limit=args.limit, types=types)
-    print(json.dumps({"summary": result["summary"], "by_type": result["by_type"], "latency": result["latency"]},
-                     indent=1))
+    summary = evaluate(args.questions, _assistant(args, settings), k=args.k, generator=args.generator,
+                       limit=args.limit, types=types, cache=not args.no_cache, report=args.report)
+    print(json.dumps({key: summary[key] for key in ("answers", "by_type", "retrieval", "citations", "cost")}, indent=1))
     if args.report:
-        folder = Path(args.report)
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / "results.jsonl", "w", encoding="utf-8") as f:
-            for row in result["rows"]:
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
-        (folder / "summary.json").write_text(json.dumps(
-            {k: result[k] for k in ("summary", "by_type", "latency")}, indent=1), encoding="utf-8")
+        print(f"report: {Path(args.report) / 'report.md'}", file=sys.stderr)
     return 0
 
 
@@ -147,13 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="answer a question set and score it by SCORING.md",
                        description="Ask every question of a dev.jsonl-format file once and score the answers.")
-    p.add_argument("questions", help="a JSONL file in the dev.jsonl format")
+    p.add_argument("questions", nargs="?", help="a JSONL file in the dev.jsonl format")
     p.add_argument("-k", type=int, default=None)
     p.add_argument("--index", metavar="DIR", help="index folder (default: the project's index/)")
     p.add_argument("--generator", default=None)
+    p.add_argument("--no-cache", action="store_true", help="ask every question again (no per-question cache)")
+    p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="print every metric of two summary.json files")
     p.add_argument("--limit", type=int, default=None, help="only the first N questions")
     p.add_argument("--types", default=None, help="only these question types, comma-separated (e.g. factoid,list)")
-    p.add_argument("--report", metavar="DIR", help="write results.jsonl and summary.json there")
+    p.add_argument("--report", metavar="DIR", help="write results.jsonl, summary.json, report.md and plots there")
     p.set_defaults(run=cmd_eval)
 
     p = sub.add_parser("eval-retrieval", help="recall@k and MRR of retrieval over a question set",

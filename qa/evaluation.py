@@ -11,12 +11,14 @@ Example:
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
 from typing import Iterable
 
 from .chunking import sentence_spans
+from .scoring import source_name
 
 MODES = ("dense", "lexical", "hybrid")
 MRR_DEPTH = 20
@@ -91,51 +93,192 @@ def format_retrieval_table(summary: dict) -> str:
 # --- answers ---------------------------------------------------------------------------------------------
 
 WARMUP_QUESTIONS = ("What are these documents about?", "Which organisations do the documents mention?")
+_SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "만": 1e4, "억": 1e8, "조": 1e12}
+_AMOUNT = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(thousand|million|billion|trillion|만|억|조)?",
+                     re.IGNORECASE)
 
 
-def evaluate_answers(path: str | Path, assistant, *, k: int | None = None, generator: str | None = None,
-                     limit: int | None = None, progress: bool = True, warmup: bool = True,
-                     types: set[str] | None = None) -> dict:
-    """Ask every question once (a fresh conversation each) and score it by SCORING.md.
+def amounts(text: str) -> set[float]:
+    """Numbers with their scale words applied, in English or Korean: "10 million" == "1,000만"."""
+    out = set()
+    for m in _AMOUNT.finditer(text):
+        value = float(m.group(1).replace(",", "")) * _SCALE_WORDS.get((m.group(2) or "").lower(), 1)
+        out.add(round(value, 6))
+    return out
 
-    With `warmup`, two questions that are not in the set are asked first (model load, caches), so the
-    timings measure answering, not start-up. Returns {"summary", "by_type", "latency", "rows"}.
-    """
+
+def claims_with_markers(text: str) -> list[tuple[str, list[int]]]:
+    """Each stretch of answer text and the markers that close it: "A [1]. B [2][3]." -> [("A", [1]), ("B", [2, 3])]."""
+    out = []
+    for m in re.finditer(r"(.*?)((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)", text, re.DOTALL):
+        numbers = [int(n) for n in re.findall(r"\d+", m.group(2))]
+        out.append((m.group(1).strip(" .:;"), numbers))
+    return out
+
+
+def quote_figure_share(answer) -> float | None:
+    """Share of the [n] markers whose quote holds every figure of the text they close."""
+    pairs = [(claim, n) for claim, numbers in claims_with_markers(answer.text) for n in numbers]
+    if not pairs:
+        return None
+    quotes = {c.n: c.quote for c in answer.citations}
+    ok = sum(1 for claim, n in pairs if n in quotes and amounts(claim) <= amounts(quotes[n]))
+    return ok / len(pairs)
+
+
+def _code_version() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _cache_key(q: dict, assistant, k, generator) -> str:
+    manifest = json.dumps(assistant.store.manifest, sort_keys=True)
+    settings = assistant.settings
+    parts = [q["question"], json.dumps(q.get("history", [])), _code_version(), generator or settings.generator,
+             settings.backend, str(k or settings.top_k), hashlib.sha256(manifest.encode()).hexdigest()]
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def _ask_row(q: dict, assistant, k, generator) -> dict:
+    from .scoring import score_answer
+
+    history = [tuple(turn) for turn in q.get("history", [])] or None
+    answer = assistant.ask(q["question"], history=history, k=k, generator=generator)
+    scored = score_answer(q, answer.text, answer.refused)
+    key = evidence_key(q["evidence"]) if q.get("evidence") else None
+    rank = first_hit((p.text for p in answer.passages), key) if key else None
+    gold = {source_name(s) for s in q.get("sources", [])}
+    timings = dict(answer.timings)
+    generate_s = timings.get("generate_s") or 0.0
+    return {
+        "id": q["id"], "type": q["type"], "question": q["question"], "rewritten": answer.rewritten,
+        "answer": answer.text, "raw": answer.raw, "refused": answer.refused, "conflict": answer.conflict,
+        "correct": scored["correct"], "matched": scored["matched"], "too_long": scored["too_long"],
+        "cited": sorted({c.source for c in answer.citations}), "gold": q.get("sources", []),
+        "citations": [{"n": c.n, "source": c.source, "quote": c.quote, "score": c.score} for c in answer.citations],
+        "passages": [{"source": p.source, "score": p.score, "text": p.text} for p in answer.passages],
+        "has_evidence": key is not None, "evidence_rank": rank,
+        "source_recall": (len(gold & {source_name(p.source) for p in answer.passages}) / len(gold)) if gold else None,
+        "quote_figure_share": quote_figure_share(answer),
+        "timings": {name: round(v, 4) for name, v in timings.items()},
+        "tokens_per_s": round(timings.get("new_pieces", 0) / generate_s, 2) if generate_s > 0 else None,
+    }
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    return round(values[min(len(values) - 1, int(round(q * (len(values) - 1))))], 4)
+
+
+def summarize_run(rows: list[dict], k: int) -> dict:
+    """Every metric of a run: SCORING.md's, retrieval, citations and cost; overall and per type."""
+    import resource
     import statistics
+
+    from .scoring import by_type, summarize
+
+    answerable = [r for r in rows if r["type"] != "unanswerable" and r.get("gold")]
+    with_evidence = [r for r in rows if r.get("has_evidence")]
+    totals = [r["timings"].get("total_s", 0.0) for r in rows]
+    firsts = [r["timings"]["first_token_s"] for r in rows if "first_token_s" in r["timings"]]
+    speeds = [r["tokens_per_s"] for r in rows if r.get("tokens_per_s")]
+    shares = [r["quote_figure_share"] for r in rows if r.get("quote_figure_share") is not None]
+    recalls = [r["source_recall"] for r in answerable if r.get("source_recall") is not None]
+    return {
+        "answers": summarize(rows),
+        "by_type": by_type(rows),
+        "retrieval": {
+            f"evidence_recall@{k}": round(sum(1 for r in with_evidence if r["evidence_rank"]) / len(with_evidence), 4)
+            if with_evidence else None,
+            "mrr": round(sum(1 / r["evidence_rank"] for r in with_evidence if r["evidence_rank"]) / len(with_evidence), 4)
+            if with_evidence else None,
+            f"source_recall@{k}": round(statistics.mean(recalls), 4) if recalls else None,
+        },
+        "citations": {"quote_figure_share": round(statistics.mean(shares), 4) if shares else None},
+        "cost": {
+            "latency_p50_s": _percentile(totals, 0.5), "latency_p95_s": _percentile(totals, 0.95),
+            "first_token_p50_s": _percentile(firsts, 0.5),
+            "tokens_per_s_p50": _percentile(speeds, 0.5),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        },
+    }
+
+
+def evaluate(path: str | Path, assistant=None, *, k: int | None = None, generator: str | None = None,
+             limit: int | None = None, types: set[str] | None = None, cache: bool = True,
+             report: str | Path | None = None, progress: bool = True, warmup: bool = True) -> dict:
+    """Ask every question of `path` once (a fresh conversation each, its own `history` if it has one),
+    score by SCORING.md, and return the summary; with `report`, also write the report folder.
+
+    Answers are cached per question under `$QA_CACHE_DIR/eval/`, keyed by the question, the code, the
+    generator and the index manifest, so an interrupted run resumes and a changed system recomputes.
+
+    >>> evaluate("tests/data/dev.jsonl", limit=3)["answers"]["answerable_accuracy"]   # doctest: +SKIP
+    1.0
+    """
     import sys
 
-    from .scoring import by_type, score_answer, summarize
+    if assistant is None:
+        from .api import Assistant
 
+        assistant = Assistant()
+    k = k or assistant.settings.top_k
     questions = [q for q in load_questions(path) if not types or q["type"] in types]
     questions = questions[:limit] if limit else questions
-    if warmup:
-        for q in WARMUP_QUESTIONS:
-            assistant.ask(q, k=k, generator=generator)
-    rows = []
+    cache_dir = assistant.settings.cache_dir / "eval"
+    rows: list[dict] = []
+    todo = []
+    for q in questions:
+        file = cache_dir / f"{_cache_key(q, assistant, k, generator)}.json"
+        if cache and file.is_file():
+            try:
+                rows.append(json.loads(file.read_text(encoding="utf-8")))
+                continue
+            except ValueError:
+                pass
+        rows.append(None)
+        todo.append((len(rows) - 1, q, file))
+    if todo and warmup:
+        for wq in WARMUP_QUESTIONS:
+            assistant.ask(wq, k=k, generator=generator)
     bar = None
-    if progress:
+    if progress and todo:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(questions), desc="questions", file=sys.stderr, leave=False)
-    for q in questions:
-        history = [tuple(turn) for turn in q.get("history", [])] or None
-        answer = assistant.ask(q["question"], history=history, k=k, generator=generator)
-        scored = score_answer(q, answer.text, answer.refused)
-        rows.append({
-            "id": q["id"], "type": q["type"], "question": q["question"], "rewritten": answer.rewritten,
-            "conflict": answer.conflict, "answer": answer.text,
-            "raw": answer.raw, "refused": answer.refused, "correct": scored["correct"], "matched": scored["matched"],
-            "cited": sorted({c.source for c in answer.citations}), "gold": q.get("sources", []),
-            "citations": [{"n": c.n, "source": c.source, "quote": c.quote} for c in answer.citations],
-            "timings": {key: round(v, 3) for key, v in answer.timings.items()},
-        })
+        bar = tqdm(total=len(todo), desc="questions", file=sys.stderr, leave=False)
+    for i, q, file in todo:
+        rows[i] = _ask_row(q, assistant, k, generator)
+        if cache:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(rows[i], ensure_ascii=False), encoding="utf-8")
+            tmp.replace(file)
         if bar:
             bar.update(1)
     if bar:
         bar.close()
-    totals = sorted(r["timings"].get("total_s", 0.0) for r in rows)
-    latency = {}
-    if totals:
-        latency = {"p50_s": round(statistics.median(totals), 3),
-                   "p95_s": round(totals[min(len(totals) - 1, int(round(0.95 * (len(totals) - 1))))], 3)}
-    return {"summary": summarize(rows), "by_type": by_type(rows), "latency": latency, "rows": rows}
+    summary = {"questions_file": str(path), "k": k, "generator": generator or assistant.settings.generator,
+               "backend": assistant.settings.backend, **summarize_run(rows, k)}
+    if report:
+        from .report import write_report
+
+        write_report(Path(report), rows, summary)
+    return summary
+
+
+def compare(a: dict, b: dict, prefix: str = "") -> list[tuple[str, float | None, float | None]]:
+    """Every numeric metric of two summaries: (name, in a, in b)."""
+    out = []
+    for key in sorted(set(a) | set(b)):
+        va, vb = a.get(key), b.get(key)
+        name = f"{prefix}{key}"
+        if isinstance(va, dict) or isinstance(vb, dict):
+            out += compare(va or {}, vb or {}, name + ".")
+        elif isinstance(va, (int, float)) or isinstance(vb, (int, float)):
+            if not isinstance(va, bool) and not isinstance(vb, bool):
+                out.append((name, va, vb))
+    return out
