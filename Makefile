@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup index run test eval retrieval-eval bench-index clean
+.PHONY: setup browser index run test eval retrieval-eval bench-index load-test clean
 
 setup: $(STAMP)
 
@@ -29,7 +29,11 @@ index: setup
 run: index
 	$(PY) ui.py
 
-test: setup
+# Debian's Chromium for the browser test (Playwright drives it; its own browser download cannot work here).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+test: setup browser
 	QA_REQUIRE_INTEGRATION=1 $(PY) -m pytest -q
 
 eval: index
@@ -40,6 +44,9 @@ retrieval-eval: setup
 
 bench-index: setup
 	$(PY) scripts/bench_index.py
+
+load-test: index
+	$(PY) scripts/load_chat.py --sessions 20 --seconds 60
 
 clean:
 	rm -rf $(VENV) index/CURRENT index/gen-* index/.lock

@@ -1,0 +1,151 @@
+"""End to end: the chat page in a real headless Chromium (Debian's chromium, driven by Playwright).
+
+Starts ui.py on a free loopback port over temporary copies of the seeds (nothing reaches the real
+uploads folder), asks, uploads, and checks what a person would see. Screenshots go to
+$QA_SCREENSHOT_DIR (default: the test's temporary folder)."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SEEDS
+
+pytestmark = pytest.mark.integration
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ui")
+    shutil.copytree(SEEDS, folder / "seeds")
+    port = _free_port()
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "QA_SEEDS_DIR": str(folder / "seeds"),
+           "QA_DATA_DIR": str(folder / "data"), "QA_INDEX_DIR": str(folder / "index")}
+    log = open(folder / "ui.log", "w")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError((folder / "ui.log").read_text())
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("the page did not come up: " + (folder / "ui.log").read_text())
+    yield url, folder
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def page(server, tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as p:
+        # a new, empty profile folder each run (Playwright passes it as --user-data-dir)
+        context = p.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, args=ARGS,
+                                                       headless=True, viewport={"width": 1400, "height": 1000})
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto(server[0])
+        page.wait_for_selector("#qa-question textarea", timeout=60_000)
+        yield page
+        context.close()
+
+
+def _shots(server) -> Path:
+    folder = Path(os.environ.get("QA_SCREENSHOT_DIR") or server[1] / "shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _last_bot_text(page) -> str:
+    return page.evaluate("""() => {
+        const bots = document.querySelectorAll('#qa-chat .message.bot, #qa-chat [data-testid="bot"]');
+        return bots.length ? bots[bots.length - 1].innerText : '';
+    }""")
+
+
+def _ask(page, question: str, done: str, timeout: float = 120) -> list[str]:
+    """Ask and return every distinct text the last bot message showed, until it holds `done`."""
+    page.fill("#qa-question textarea", question)
+    page.click("#qa-ask")
+    seen: list[str] = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        text = _last_bot_text(page)
+        if text and (not seen or seen[-1] != text):
+            seen.append(text)
+        if done in text and "▌" not in text:
+            return seen
+        time.sleep(0.03)
+    raise AssertionError(f"no answer holding {done!r}; saw {seen[-3:]}")
+
+
+def _upload(page, path: Path, expect: str) -> str:
+    page.set_input_files("#qa-upload input[type=file]", str(path))
+    page.wait_for_function(
+        "(expect) => document.querySelector('#qa-upload-status').innerText.includes(expect)", arg=expect,
+        timeout=120_000)
+    return page.inner_text("#qa-upload-status")
+
+
+def test_a_seed_question_streams_then_shows_a_cited_answer(page, server):
+    seen = _ask(page, "What is Korea's robot density?", "1,012")
+    assert any("▌" in s for s in seen[:-1]), seen  # partial text before the final answer
+    final = seen[-1]
+    assert "1,012" in final and "[1]" in final
+    mark = page.inner_text("#qa-sources mark")
+    assert "1,012" in mark
+    assert "000_708bc06f684926ae.txt" in page.inner_text("#qa-sources")
+    page.screenshot(path=str(_shots(server) / "chat.png"), full_page=True)
+
+
+def test_an_uploaded_document_answers_the_next_question(page, server, tmp_path):
+    doc = tmp_path / "zephyr notes.txt"
+    doc.write_text("Zephyr Robotics\n\nZephyr Robotics opened a factory in Daejeon that builds 4,321 delivery drones "
+                   "each year.\n")
+    status = _upload(page, doc, "indexed")
+    assert "zephyr_notes.txt" in status
+    assert "zephyr_notes.txt" in page.inner_text("#qa-docs")
+    assert (server[1] / "data" / "uploads" / "zephyr_notes.txt").exists()
+    seen = _ask(page, "How many delivery drones does Zephyr Robotics build each year?", "4,321")
+    assert "4,321" in seen[-1]
+    page.screenshot(path=str(_shots(server) / "upload.png"), full_page=True)
+
+
+def test_a_binary_upload_is_refused_with_a_message(page, server, tmp_path):
+    blob = tmp_path / "blob.txt"
+    blob.write_bytes(b"\x00\x01\x02\x03" * 300)
+    status = _upload(page, blob, "binary")
+    assert "❌" in status
+    assert not (server[1] / "data" / "uploads" / "blob.txt").exists()
+
+
+def test_script_in_a_document_is_shown_as_text(page, server, tmp_path):
+    doc = tmp_path / "quokka.md"
+    doc.write_text("Quokka census\n\n<script>window.__xss = 1</script> The island hosts 12,345 quokkas this year.\n")
+    _upload(page, doc, "indexed")
+    _ask(page, "How many quokkas does the island host?", "12,345")
+    assert page.evaluate("() => window.__xss") is None
+    assert "<script>" in page.inner_text("#qa-sources") + _last_bot_text(page)
