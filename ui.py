@@ -86,15 +86,15 @@ class App:
         try:
             for item in self.assistant.ask_stream(message, history=pairs or None, k=int(k), generator=generator):
                 if isinstance(item, Answer):
-                    chat[-1] = {"role": "assistant", "content": render_answer(item, turn)}
+                    chat = chat[:-1] + [{"role": "assistant", "content": render_answer(item, turn)}]
                     pairs = list(pairs or []) + [(message, item.text)]
                     yield "", chat, pairs, render_sources(item, turn)
                 else:
                     streamed += item
-                    chat[-1] = {"role": "assistant", "content": html.escape(streamed) + " ▌"}
+                    chat = chat[:-1] + [{"role": "assistant", "content": html.escape(streamed) + " ▌"}]
                     yield "", chat, pairs, gr.skip()
         except QAError as e:
-            chat[-1] = {"role": "assistant", "content": f"<div class='qa-refusal'>⚠️ {html.escape(str(e))}</div>"}
+            chat = chat[:-1] + [{"role": "assistant", "content": f"<div class='qa-refusal'>⚠️ {html.escape(str(e))}</div>"}]
             yield "", chat, pairs, ""
 
     # --- documents --------------------------------------------------------------------------------

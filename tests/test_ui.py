@@ -1,0 +1,126 @@
+"""The chat page's logic without a browser: names, escaping, uploads, removal, the streamed chat."""
+import sys
+from types import SimpleNamespace
+
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT))
+import ui  # noqa: E402
+
+from qa.answer import Answer, Citation  # noqa: E402
+from qa.generation import ScriptedGenerator  # noqa: E402
+from qa.retrieval import Passage  # noqa: E402
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("../../etc/passwd.txt", "passwd.txt"),
+    ("/abs/path/notes.md", "notes.md"),
+    ("C:\\Users\\x\\report final.txt", "report_final.txt"),
+    ("..hidden.txt", "hidden.txt"),
+    ("한국 메모.txt", "한국_메모.txt"),
+    ("<script>.txt", "script_.txt"),
+])
+def test_safe_name(name, expected):
+    assert ui.safe_name(name) == expected
+
+
+def test_safe_name_limits_length():
+    assert len(ui.safe_name("a" * 500 + ".txt")) <= 100 and ui.safe_name("a" * 500 + ".txt").endswith(".txt")
+
+
+def _answer(text, refused=False, quote="robots <b>1,012</b>"):
+    passage = Passage("evil<script>.txt", "c1", f"Before. {quote} after.", 0, 30, 0.5)
+    cites = [] if refused else [Citation(1, passage.source, "c1", passage.text, 0, 30, quote, 0.5)]
+    return Answer("q", text, refused, cites, [passage])
+
+
+def test_answers_and_sources_are_escaped_with_links_and_highlights():
+    html = ui.render_answer(_answer("Korea <script>alert(1)</script> has 1,012 [1]."), "t1")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<a href='#src-t1-1'><sup>[1]</sup></a>" in html
+    cards = ui.render_sources(_answer("x [1]."), "t1")
+    assert "id='src-t1-1'" in cards and "<mark>robots &lt;b&gt;1,012&lt;/b&gt;</mark>" in cards
+    assert "evil&lt;script&gt;.txt" in cards and "<script>" not in cards
+
+
+def test_refusal_looks_different_and_shows_closest_passages():
+    answer = _answer("The documents do not say.", refused=True)
+    assert "qa-refusal" in ui.render_answer(answer, "t")
+    assert "Closest passages" in ui.render_sources(answer, "t")
+
+
+@pytest.fixture
+def app(settings, corpus, monkeypatch):
+    import shutil
+
+    shutil.copytree(corpus, settings.seeds_dir)
+    import qa.api
+
+    monkeypatch.setattr(qa.api, "make_generator",
+                        lambda name, s: ScriptedGenerator(lambda m: "NC AI built the VAETKI model."))
+    application = ui.App(settings)
+    application.ready.wait(10)
+    return application
+
+
+def _file(tmp_path, name, data):
+    path = tmp_path / "incoming" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(data)
+    return SimpleNamespace(name=str(path))
+
+
+def test_upload_saves_sanitized_names_in_the_uploads_folder_only(app, tmp_path):
+    message, table, _, _ = app.upload([_file(tmp_path, "my notes.txt", b"Notes\n\nKimchi is fermented.")],
+                                      progress=lambda *a, **k: None)
+    assert "my_notes.txt: indexed" in message
+    assert (app.settings.uploads_dir / "my_notes.txt").exists()
+    assert any(row[0] == "my_notes.txt" for row in table)
+    # the same name again gets a suffix, never overwrites
+    message, _, _, _ = app.upload([_file(tmp_path, "my notes.txt", b"Notes\n\nSecond file.")],
+                                  progress=lambda *a, **k: None)
+    assert "my_notes-2.txt: indexed" in message
+    assert (app.settings.uploads_dir / "my_notes.txt").read_bytes() == b"Notes\n\nKimchi is fermented."
+
+
+@pytest.mark.parametrize("name, data, error", [
+    ("blob.txt", b"\x00\x01" * 100, "binary"),
+    ("empty.txt", b"", "empty"),
+    ("slides.pdf", b"%PDF-1.4 ...", "unsupported"),
+    ("noext", b"plain text", "unsupported"),
+])
+def test_bad_uploads_give_a_message_and_change_nothing(app, tmp_path, name, data, error):
+    before = app.documents_table()
+    message, table, _, _ = app.upload([_file(tmp_path, name, data)], progress=lambda *a, **k: None)
+    assert "❌" in message and error in message
+    assert table == before and list(app.settings.uploads_dir.iterdir()) == []
+
+
+def test_oversized_upload_is_refused(app, tmp_path):
+    app.settings = app.settings.__class__(**{**app.settings.__dict__, "max_file_bytes": 100})
+    message, _, _, _ = app.upload([_file(tmp_path, "big.txt", b"word " * 100)], progress=lambda *a, **k: None)
+    assert "over the 100-byte limit" in message
+
+
+def test_remove_only_uploaded_documents(app, tmp_path):
+    app.upload([_file(tmp_path, "temp.md", b"# Temp\n\nA temporary note.")], progress=lambda *a, **k: None)
+    assert app.uploaded_ids() == ["temp.md"]
+    message, table, _ = app.remove("temp.md")
+    assert "removed" in message and not (app.settings.uploads_dir / "temp.md").exists()
+    assert all(row[0] != "temp.md" for row in table)
+    message, _, _ = app.remove("robots.txt")
+    assert "not an uploaded document" in message
+
+
+def test_chat_streams_then_shows_the_verified_answer(app):
+    outputs = list(app.chat("Which company built the VAETKI model?", [], [], 5, "default"))
+    texts = [o[1][-1]["content"] for o in outputs]
+    assert any("▌" in t for t in texts[:-1])
+    final_box, chat, pairs, sources = outputs[-1]
+    assert "NC AI built the VAETKI model" in chat[-1]["content"] and "<sup>[1]</sup>" in chat[-1]["content"]
+    assert pairs[-1][0] == "Which company built the VAETKI model?"
+    assert "models.md" in sources and "<mark>" in sources
+    # an empty question does nothing
+    assert list(app.chat("   ", [], [], 5, "default"))[0][1] == []
