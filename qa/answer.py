@@ -195,7 +195,7 @@ def candidate_sentences(retriever: Retriever, retrieval: Retrieval, question: st
             text = store.texts[source][start:end]
             if looks_like_instruction(text):
                 continue
-            dense = float(store.vectors[w] @ retrieval.query_vector) if retrieval.query_vector is not None else 0.0
+            dense = float(store.vector(w) @ retrieval.query_vector) if retrieval.query_vector is not None else 0.0
             terms = set(retriever.analyzer.terms(text))
             lexical = sum(retriever.idf(t) for t in q_terms & terms) / q_weight
             seen[w] = Sentence(w, source, start, end, text, p_index, dense + lexical)
@@ -283,7 +283,7 @@ class Verifier:
             if anchors and not any(_contains_name(a, near) for a in anchors):
                 continue
             overlap = self._weighted_overlap(claim_terms, set(self.retriever.analyzer.terms(s.text)))
-            cosine = float(store.vectors[s.window] @ claim_vector)
+            cosine = float(store.vector(s.window) @ claim_vector)
             if overlap < self.min_overlap and cosine < self.min_cosine:
                 continue
             score = overlap + cosine + s.relevance

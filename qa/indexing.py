@@ -74,7 +74,7 @@ class _Planned:
         base = rows[0] if rows else 0
         return cls(doc_id, old.texts[doc_id], [old.chunks[r] for r in rows],
                    [(int(a) - base, int(b) - base, int(s), int(e)) for a, b, s, e in old.window_rows[wins]],
-                   vectors=old.vectors[wins])
+                   vectors=old.vectors_of(wins))
 
 
 def compatibility(embedder: Embedder, settings: Settings) -> dict:

@@ -5,10 +5,11 @@ Layout of an index folder:
     gen-*/manifest.json  format version, embedder, chunking settings, source roots, documents
     gen-*/chunks.jsonl   one chunk a line, in vector order
     gen-*/documents.jsonl  each document's normalized text
-    gen-*/vectors.npy    one embedding per sentence window (kept so an update re-embeds only changed files)
     gen-*/windows.npy    for each vector: the first and last chunk row holding its sentence, and the
                          sentence's start and end offsets in its document
-    gen-*/faiss.index    the FAISS index over the vectors
+    gen-*/faiss.index    the FAISS index over one vector per sentence window; the vectors themselves are
+                         read back from it (exactly for a flat index, to 8-bit precision for IVF-SQ8), so
+                         an update reuses them and no second copy takes disk or memory
 A writer builds a whole new generation beside the live one, then swaps CURRENT with os.replace: a
 crash or kill at any moment leaves either the old or the new index, never a mixture.
 
@@ -36,7 +37,7 @@ import numpy as np
 from .chunking import Chunk
 from .errors import IndexWriteError
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CURRENT = "CURRENT"
 
 
@@ -104,7 +105,6 @@ class IndexStore:
     manifest: dict
     chunks: list[Chunk]
     texts: dict[str, str]
-    vectors: np.ndarray
     window_rows: np.ndarray  # (n_vectors, 4): first and last chunk row of each vector's sentence, its start, end
     faiss_index: object = None
     documents: dict[str, DocumentRecord] = field(default_factory=dict)
@@ -162,7 +162,6 @@ class IndexStore:
                 chunks = [Chunk(**json.loads(line)) for line in f]
             with open(gen / "documents.jsonl", encoding="utf-8") as f:
                 texts = {d["id"]: d["text"] for d in map(json.loads, f)}
-            vectors = np.load(gen / "vectors.npy", allow_pickle=False)
             window_rows = np.load(gen / "windows.npy", allow_pickle=False)
             index = faiss.read_index(str(gen / "faiss.index"))
             documents = {d["id"]: DocumentRecord(**d) for d in manifest["documents"]}
@@ -173,13 +172,13 @@ class IndexStore:
         except Exception as e:  # truncated JSON, bad npy header, FAISS read error...
             raise CorruptIndex(f"{type(e).__name__}: {e}".splitlines()[0][:200]) from None
         n = len(chunks)
-        if (vectors.shape[0] != index.ntotal or window_rows.shape != (index.ntotal, 4) or set(texts) != set(documents)
+        if (window_rows.shape != (index.ntotal, 4) or set(texts) != set(documents)
                 or (len(window_rows) and (window_rows[:, :2].min() < 0 or window_rows[:, :2].max() >= n))):
-            raise CorruptIndex(f"inconsistent files ({n} chunks, {vectors.shape[0]} vectors, "
-                               f"{len(window_rows)} windows, {index.ntotal} in FAISS)")
+            raise CorruptIndex(f"inconsistent files ({n} chunks, {len(window_rows)} windows, {index.ntotal} in FAISS)")
         if any(c.source not in texts or texts[c.source][c.start:c.end] != c.text for c in chunks):
             raise CorruptIndex("chunk offsets do not match the document texts")
-        return cls(folder=gen, manifest=manifest, chunks=chunks, texts=texts, vectors=vectors,
+        _enable_reconstruction(index)
+        return cls(folder=gen, manifest=manifest, chunks=chunks, texts=texts,
                    window_rows=window_rows, faiss_index=index, documents=documents)
 
     # --- writing ---------------------------------------------------------------------------------
@@ -212,11 +211,10 @@ class IndexStore:
             _write_file(gen / "chunks.jsonl", "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in chunks))
             _write_file(gen / "documents.jsonl", "".join(
                 json.dumps({"id": k, "text": v}, ensure_ascii=False) + "\n" for k, v in texts.items()))
-            for name, array in (("vectors.npy", vectors), ("windows.npy", window_rows)):
-                with open(gen / name, "wb") as f:
-                    np.save(f, array, allow_pickle=False)
-                    f.flush()
-                    os.fsync(f.fileno())
+            with open(gen / "windows.npy", "wb") as f:
+                np.save(f, window_rows, allow_pickle=False)
+                f.flush()
+                os.fsync(f.fileno())
             faiss.write_index(index, str(gen / "faiss.index"))
             _fsync_path(gen / "faiss.index")
             # The manifest goes last: a generation with a manifest is complete.
@@ -233,8 +231,25 @@ class IndexStore:
             raise IndexWriteError(f"cannot write the index in {index_dir}: {reason}; the previous index is intact") from None
         cls.remove_stale_generations(index_dir, keep=gen.name)
         documents = {d["id"]: DocumentRecord(**d) for d in manifest["documents"]}
-        return cls(folder=gen, manifest=manifest, chunks=chunks, texts=texts, vectors=vectors,
+        _enable_reconstruction(index)
+        return cls(folder=gen, manifest=manifest, chunks=chunks, texts=texts,
                    window_rows=window_rows, faiss_index=index, documents=documents)
+
+    def vectors_of(self, ids) -> np.ndarray:
+        """The stored vectors `ids` (exact for a flat index, 8-bit precision for IVF-SQ8)."""
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        if not len(ids):
+            return np.zeros((0, self.faiss_index.d), np.float32)
+        return self.faiss_index.reconstruct_batch(ids)
+
+    def vector(self, i: int) -> np.ndarray:
+        """One stored vector."""
+        return self.faiss_index.reconstruct(int(i))
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """Every stored vector (small indexes and tests; large ones use `vectors_of`)."""
+        return self.vectors_of(np.arange(self.faiss_index.ntotal))
 
     @staticmethod
     def remove_stale_generations(index_dir: Path, keep: str) -> None:
@@ -242,6 +257,16 @@ class IndexStore:
         for old in Path(index_dir).glob("gen-*"):
             if old.name != keep:
                 shutil.rmtree(old, ignore_errors=True)
+
+
+def _enable_reconstruction(index) -> None:
+    """IVF indexes need a direct map (8 bytes a vector) to read vectors back by id."""
+    import faiss
+
+    try:
+        faiss.extract_index_ivf(index).make_direct_map()
+    except RuntimeError:
+        pass  # not an IVF index: reconstruction works as it is
 
 
 def _write_file(path: Path, text: str) -> None:

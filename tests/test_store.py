@@ -59,7 +59,7 @@ def test_generations_are_swapped_and_old_ones_removed(settings, embedder, corpus
     assert [p.name for p in settings.index_dir.glob("gen-*")] == [second]
 
 
-@pytest.mark.parametrize("damage", ["truncate_chunks", "garbage_faiss", "drop_vectors", "bad_current", "bad_offsets"])
+@pytest.mark.parametrize("damage", ["truncate_chunks", "garbage_faiss", "drop_windows", "bad_current", "bad_offsets"])
 def test_corrupt_index_is_rebuilt_from_its_manifest(settings, embedder, corpus, damage, capsys):
     store = _build(settings, embedder, corpus)
     gen = store.folder
@@ -68,8 +68,8 @@ def test_corrupt_index_is_rebuilt_from_its_manifest(settings, embedder, corpus, 
         (gen / "chunks.jsonl").write_bytes(data[: len(data) // 2])
     elif damage == "garbage_faiss":
         (gen / "faiss.index").write_bytes(b"not a faiss index")
-    elif damage == "drop_vectors":
-        (gen / "vectors.npy").unlink()
+    elif damage == "drop_windows":
+        (gen / "windows.npy").unlink()
     elif damage == "bad_current":
         (settings.index_dir / CURRENT).write_text("gen-does-not-exist\n")
     elif damage == "bad_offsets":

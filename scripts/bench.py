@@ -1,0 +1,175 @@
+"""Speed benchmark on this machine, side by side with the plain pipeline to beat (../shared/bench/naive_rag.py).
+
+Measures, in one run:
+  - answering: the dev set with the default generator, each question once in a fresh conversation, no
+    answer cache, after warm-up questions: time to first token p50, generation tokens/s, whole answer
+    p50/p95, and the SCORING.md summary;
+  - start-up: loading the default generator in a fresh process (after the first run assembled it);
+  - indexing: sentence windows embedded per second by this project's embedder versus
+    `SentenceTransformer.encode` with its defaults on the same texts, and the retrieval metrics;
+  - the peer: naive_rag.py run unmodified on the same questions (its JSON output), scored by SCORING.md
+    (it has no refusal flag: its text decides); the ratio of median times and the accuracies.
+Writes bench/results.json and prints a Markdown table.
+
+Run: make bench   (the peer takes several minutes: --no-peer skips it)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PEER = ROOT.parent / "shared" / "bench" / "naive_rag.py"
+DEV = ROOT / "tests" / "data" / "dev.jsonl"
+
+LOAD_SNIPPET = """
+import json, time
+from qa.settings import Settings
+from qa.models import resolve_model
+from qa.generation import make_generator
+s = Settings.from_env()
+resolve_model(s.generator, s)  # assemble and verify first: what is timed is the load itself
+t = time.perf_counter()
+g = make_generator(s.generator, s)
+print(json.dumps({"load_s": time.perf_counter() - t}))
+"""
+
+
+def run_json(args: list[str], env: dict | None = None) -> dict:
+    out = subprocess.run(args, check=True, capture_output=True, text=True, env=env).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def bench_answers(folder: Path) -> dict:
+    from qa.api import Assistant
+    from qa.evaluation import evaluate
+    from qa.settings import Settings
+
+    shutil.copytree(ROOT / "seeds", folder / "seeds")
+    settings = Settings.from_env(data_dir=folder / "data")
+    assistant = Assistant.from_paths([folder / "seeds"], index=folder / "index", settings=settings)
+    summary = evaluate(DEV, assistant, cache=False, progress=False, warmup=True, report=folder / "report")
+    rows = [json.loads(line) for line in (folder / "report" / "results.jsonl").read_text().splitlines()]
+    return {"summary": summary, "times": [r["timings"]["total_s"] for r in rows]}
+
+
+def bench_indexing() -> dict:
+    """Sentence windows of the seeds embedded per second: this project's embedder vs ST's defaults."""
+    from sentence_transformers import SentenceTransformer
+
+    from qa.chunking import chunk_document, sentence_windows
+    from qa.documents import load_document
+    from qa.embedding import MiniLMEmbedder, make_embedder
+    from qa.settings import Settings
+
+    settings = Settings.from_env()
+    ours = make_embedder(settings)
+    texts = []
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        doc = load_document(path)
+        chunks = chunk_document(doc, ours, settings.chunk_tokens, settings.chunk_overlap_tokens)
+        texts += [w.text for w in sentence_windows(doc, chunks, ours, settings.chunk_tokens)]
+    texts = texts * 4  # enough work to time
+    plain = SentenceTransformer(str(MiniLMEmbedder().model_dir), device="cpu")
+    plain.encode(texts[:8])
+    ours.embed(texts[:8])
+    t = time.perf_counter()
+    plain.encode(texts)
+    plain_s = time.perf_counter() - t
+    t = time.perf_counter()
+    ours.embed(texts)
+    ours_s = time.perf_counter() - t
+    return {"texts": len(texts), "st_defaults_per_s": round(len(texts) / plain_s, 1),
+            "ours_per_s": round(len(texts) / ours_s, 1), "speedup": round(plain_s / ours_s, 2),
+            "embedder": getattr(ours, "name", "?")}
+
+
+def bench_peer(folder: Path, limit: int | None) -> dict:
+    from qa.evaluation import load_questions
+    from qa.scoring import score_answer, summarize
+
+    out = folder / "naive.json"
+    cmd = [sys.executable, str(PEER), "--questions", str(DEV), "--seeds", str(ROOT / "seeds"), "--out", str(out)]
+    if limit:
+        cmd += ["--limit", str(limit)]
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    answers = {a["id"]: a for a in json.loads(out.read_text())}
+    rows = []
+    for q in load_questions(DEV):
+        if q["id"] not in answers:
+            continue
+        a = answers[q["id"]]
+        scored = score_answer(q, a["answer"], None)  # no refusal flag: the text decides
+        rows.append({"type": q["type"], "correct": scored["correct"], "refused": scored["refused"],
+                     "cited": a.get("sources", []), "gold": q.get("sources", [])})
+    times = [a["latency_s"] for a in answers.values()]
+    return {"summary": summarize(rows), "median_s": round(statistics.median(times), 3), "wall_s": round(wall, 1),
+            "questions": len(rows)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--peer-limit", type=int, default=None)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    folder = Path(tempfile.mkdtemp(prefix="qa-bench-"))
+    try:
+        answers = bench_answers(folder)
+        loads = [run_json([sys.executable, "-c", LOAD_SNIPPET])["load_s"] for _ in range(3)]
+        indexing = bench_indexing()
+        peer = None if args.no_peer or not PEER.exists() else bench_peer(folder, args.peer_limit)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    s = answers["summary"]
+    ours_median = statistics.median(answers["times"])
+    result = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "generator": s["generator"], "backend": s["backend"],
+        "first_token_p50_s": s["cost"]["first_token_p50_s"], "tokens_per_s_p50": s["cost"]["tokens_per_s_p50"],
+        "answer_p50_s": s["cost"]["latency_p50_s"], "answer_p95_s": s["cost"]["latency_p95_s"],
+        "generator_load_s": round(statistics.median(loads), 3),
+        "indexing": indexing,
+        "answers": s["answers"], "retrieval": s["retrieval"],
+        "peer": peer,
+        "speedup_vs_peer": round(peer["median_s"] / ours_median, 1) if peer else None,
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
+    a = s["answers"]
+    print(f"Machine: {result['machine']}; generator {result['generator']} on {result['backend']}\n")
+    print("| measure | this project | target |\n|---|---|---|")
+    print(f"| time to first token p50 | {result['first_token_p50_s']} s | ≤ 1.5 s |")
+    print(f"| generation | {result['tokens_per_s_p50']} tokens/s | ≥ 20 |")
+    print(f"| whole answer p50 / p95 | {result['answer_p50_s']} s / {result['answer_p95_s']} s | ≤ 2.5 s / ≤ 5 s |")
+    print(f"| generator load (fresh process, after the first run) | {result['generator_load_s']} s | ≤ 2 s |")
+    print(f"| indexing: sentence windows/s (ST defaults → ours) | {indexing['st_defaults_per_s']} → "
+          f"{indexing['ours_per_s']} ({indexing['speedup']}×) | ≥ 2× |")
+    print(f"| retrieval evidence recall@5 / MRR | {s['retrieval']['evidence_recall@5']} / {s['retrieval']['mrr']} | |")
+    print(f"| answerable accuracy / refusal accuracy | {a['answerable_accuracy']} / {a['refusal_accuracy']} | |")
+    if peer:
+        p = peer["summary"]
+        print(f"\n| side by side ({peer['questions']} questions) | naive_rag.py | this project |\n|---|---|---|")
+        print(f"| median time per question | {peer['median_s']} s | {round(ours_median, 3)} s "
+              f"({result['speedup_vs_peer']}× faster) |")
+        print(f"| answerable accuracy | {p['answerable_accuracy']} | {a['answerable_accuracy']} |")
+        print(f"| refusal accuracy | {p['refusal_accuracy']} | {a['refusal_accuracy']} |")
+        print(f"| source hit / citation precision | {p['source_hit']} / {p['citation_precision']} | "
+              f"{a['source_hit']} / {a['citation_precision']} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
