@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup browser index run test eval retrieval-eval bench-index load-test clean
+.PHONY: setup browser index run test eval retrieval-eval bench bench-index bench-scale load-test stress clean
 
 setup: $(STAMP)
 
@@ -41,6 +41,15 @@ eval: index
 
 retrieval-eval: setup
 	$(PY) -m qa eval-retrieval tests/data/dev.jsonl
+
+bench: setup
+	$(PY) scripts/bench.py
+
+bench-scale: setup
+	$(PY) scripts/bench_scale.py
+
+stress: setup
+	$(PY) scripts/stress.py
 
 bench-index: setup
 	$(PY) scripts/bench_index.py

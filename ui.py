@@ -6,6 +6,7 @@ prints a warning).
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import re
@@ -136,6 +137,10 @@ class App:
             raise QAError(f"{name}: {size:,} bytes is over the {self.settings.max_file_bytes:,}-byte limit")
         raw = source.read_bytes()
         document_from_bytes(name, raw, suffix)  # refuse empty, binary, undecodable before saving anything
+        digest = hashlib.sha256(raw).hexdigest()
+        same = next((r.id for r in self.assistant.store.documents.values() if r.sha256 == digest), None)
+        if same:
+            raise QAError(f"{name}: the same content is already indexed as {same}")
         taken = {d["id"] for d in self.assistant.documents()}
         target_name = name
         n = 2

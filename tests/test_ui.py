@@ -124,3 +124,9 @@ def test_chat_streams_then_shows_the_verified_answer(app):
     assert "models.md" in sources and "<mark>" in sources
     # an empty question does nothing
     assert list(app.chat("   ", [], [], 5, "default"))[0][1] == []
+
+
+def test_the_same_content_twice_is_refused(app, tmp_path):
+    app.upload([_file(tmp_path, "a.txt", b"Note\n\nSame words.")], progress=lambda *a, **k: None)
+    message, _, _, _ = app.upload([_file(tmp_path, "b.txt", b"Note\n\nSame words.")], progress=lambda *a, **k: None)
+    assert "already indexed as a.txt" in message and not (app.settings.uploads_dir / "b.txt").exists()
