@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from .answer import Sentence, figures, names
+from .answer import Sentence, figures
 from .retrieval import Retriever
 
 _FOCUS = re.compile(
@@ -95,7 +95,3 @@ def competing_sentences(question: str, shown: Sequence[Sentence], candidates: Se
             break
     return out
 
-
-def distinctive_names_differ(a: str, b: str) -> bool:
-    """True when two sentences name different things (a helper for tests and reports)."""
-    return names(a) != names(b)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from .answer import figures, names
+from .answer import figures
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
@@ -171,6 +171,3 @@ def korean_answer(question: str, english_question: str, sentence: str) -> str | 
 def korean_refusal() -> str:
     return "문서에는 이에 대한 내용이 없습니다."
 
-
-def has_names(text: str) -> bool:
-    return bool(names(text))
