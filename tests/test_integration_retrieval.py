@@ -56,3 +56,16 @@ def test_module_search_resolves_relative_index_paths(seeds_assistant, monkeypatc
     passages = search("VAETKI", k=2, index=seeds_assistant.index_dir.name)
     assert passages and passages[0].source.endswith(".txt")
     assert all(p.text == seeds_assistant.store.texts[p.source][p.start:p.end] for p in passages)
+
+
+def test_onnx_embedder_gives_the_same_vectors_as_sentence_transformers(tmp_path):
+    from qa.embedding import OnnxMiniLMEmbedder
+
+    texts = ["Korea has 1,012 robots per 10,000 workers.", "짧은 문장", "x " * 300, "The first major presentation."]
+    onnx = OnnxMiniLMEmbedder(tmp_path / "cache")
+    a = onnx.embed(texts)
+    b = MiniLMEmbedder().embed(texts)
+    assert a.shape == b.shape == (4, 384)
+    assert np.min(np.sum(a * b, axis=1)) > 0.9999
+    assert any((tmp_path / "cache" / "models").glob("*.onnx"))  # exported once, into the cache
+    assert onnx.name == MiniLMEmbedder.name  # same model, same index
