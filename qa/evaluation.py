@@ -58,12 +58,16 @@ def evaluate_retrieval(path: str | Path, assistant, k: int = 5, modes: Iterable[
 
     Returns {"k": k, "rows": [...per question...], mode: {language: {"n", "recall@k", "mrr"}}}.
     """
+    from .korean import english_query, is_korean
+
     questions = [q for q in load_questions(path) if q.get("type") != "unanswerable" and q.get("evidence")]
     summary: dict = {"k": k, "rows": []}
     for mode in modes:
         groups: dict[str, list[tuple[int | None]]] = {"english": [], "korean": []}
         for q in questions:
-            passages = assistant.search(q["question"], k=max(k, MRR_DEPTH), mode=mode)
+            # a Korean question is searched through its English terms, as answering does
+            query = english_query(q["question"]) if is_korean(q["question"]) else q["question"]
+            passages = assistant.search(query, k=max(k, MRR_DEPTH), mode=mode)
             rank = first_hit((p.text for p in passages), evidence_key(q["evidence"]))
             language = "korean" if has_hangul(q["question"]) else "english"
             groups[language].append(rank)
