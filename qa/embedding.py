@@ -22,6 +22,7 @@ from .packages import package_dir
 from .settings import Settings
 
 PROGRESS_MIN_TEXTS = 256  # show a progress bar only on long runs
+BLOCK_TEXTS = 4096  # texts tokenized at a time
 
 
 class Embedder(Protocol):
@@ -169,15 +170,22 @@ class OnnxMiniLMEmbedder(MiniLMEmbedder):
         if not texts:
             return out
         session = self.session
-        encodings = self._run_tokenizer.encode_batch(texts)
-        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
-        batches = range(0, len(texts), self.batch_size)
         bar = None
         if len(texts) >= PROGRESS_MIN_TEXTS and sys.stderr.isatty():
             from tqdm import tqdm
 
             bar = tqdm(total=len(texts), desc="embedding", file=sys.stderr, leave=False)
-        for start in batches:
+        for block in range(0, len(texts), BLOCK_TEXTS):  # bounded memory on a large corpus
+            self._embed_block(session, texts[block:block + BLOCK_TEXTS], out[block:block + BLOCK_TEXTS], bar)
+        if bar:
+            bar.close()
+        self.texts_embedded += len(texts)
+        return out
+
+    def _embed_block(self, session, texts: list[str], out: np.ndarray, bar) -> None:
+        encodings = self._run_tokenizer.encode_batch(texts)
+        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        for start in range(0, len(texts), self.batch_size):
             rows = order[start:start + self.batch_size]
             width = max(len(encodings[r].ids) for r in rows)
             ids = np.zeros((len(rows), width), dtype=np.int64)
@@ -192,10 +200,6 @@ class OnnxMiniLMEmbedder(MiniLMEmbedder):
             out[rows] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
             if bar:
                 bar.update(len(rows))
-        if bar:
-            bar.close()
-        self.texts_embedded += len(texts)
-        return out
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -30,18 +30,21 @@ def test_write_then_load_round_trip(settings, embedder, corpus):
         assert len(doc["sha256"]) == 64
 
 
-@pytest.mark.parametrize("victim", ["faiss.write_index", "numpy.save", "os.replace"])
-def test_failure_mid_write_leaves_the_old_index_loadable(settings, embedder, corpus, monkeypatch, victim):
+@pytest.mark.parametrize("victim, code, message", [
+    ("faiss.write_index", 28, "disk full"), ("numpy.save", 28, "disk full"), ("os.replace", 28, "disk full"),
+    ("numpy.save", 30, "Read-only file system"),
+])
+def test_failure_mid_write_leaves_the_old_index_loadable(settings, embedder, corpus, monkeypatch, victim, code, message):
     before = _snapshot(_build(settings, embedder, corpus))
     (corpus / "new.txt").write_text("A new document about semiconductors and memory chips.")
 
     def boom(*args, **kwargs):
-        raise OSError(28, "No space left on device")
+        raise OSError(code, os.strerror(code))
 
     module, name = victim.rsplit(".", 1)
     target = {"faiss": __import__("faiss"), "numpy": np, "os": os}[module]
     monkeypatch.setattr(target, name, boom)
-    with pytest.raises(IndexWriteError, match="disk full.*previous index is intact"):
+    with pytest.raises(IndexWriteError, match=f"{message}.*previous index is intact"):
         sync_index(settings.index_dir, [corpus], embedder, settings, base=IndexStore.load(settings.index_dir))
     monkeypatch.undo()
     after = IndexStore.load(settings.index_dir)
