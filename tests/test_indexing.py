@@ -110,3 +110,14 @@ def test_other_settings_make_the_index_rebuild(settings, embedder, corpus, capsy
     store = open_index(settings.index_dir, embedder, other)
     assert store.manifest["compat"]["chunking"]["max_tokens"] == 50
     assert "other settings" in capsys.readouterr().err
+
+
+def test_the_same_file_added_twice_adds_no_duplicate_passages(settings, embedder, corpus):
+    from qa.api import Assistant
+
+    a = Assistant.from_paths([corpus], index=settings.index_dir, settings=settings, embedder=embedder)
+    chunks = len(a.store.chunks)
+    a.add([corpus / "robots.txt"])
+    a.add([corpus / "robots.txt"])
+    assert len(a.store.chunks) == chunks
+    assert sorted(d["id"] for d in a.documents()) == ["budget.txt", "models.md", "robots.txt"]
