@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
@@ -52,7 +52,6 @@ class Settings:
     # Documents.
     max_file_bytes: int = 20 * 1024 * 1024
     max_question_chars: int = 2_000
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def uploads_dir(self) -> Path:
@@ -70,8 +69,6 @@ class Settings:
         env = os.environ if env is None else env
         values: dict = {}
         for f in dataclasses.fields(cls):
-            if f.name == "extra":
-                continue
             raw = env.get(f"QA_{f.name.upper()}")
             if raw is None or raw == "":
                 continue
