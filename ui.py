@@ -271,17 +271,29 @@ def build(app: App) -> gr.Blocks:
     return demo
 
 
+def listen_settings(env) -> tuple[str, int, tuple[str, str] | None, str | None]:
+    """(address, port, login or None, warning or None) from the environment.
+
+    >>> listen_settings({})
+    ('127.0.0.1', 7860, None, None)
+    """
+    host = env.get("GRADIO_SERVER_NAME") or "127.0.0.1"
+    port = int(env.get("GRADIO_SERVER_PORT") or 7860)
+    user, password = env.get("QA_UI_USERNAME"), env.get("QA_UI_PASSWORD")
+    auth = (user, password) if user and password else None
+    warning = None
+    if host not in ("127.0.0.1", "localhost", "::1") and auth is None:
+        warning = f"WARNING: listening on {host} without authentication; set QA_UI_USERNAME and QA_UI_PASSWORD"
+    return host, port, auth, warning
+
+
 def main() -> None:
-    host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
-    port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
-    user, password = os.environ.get("QA_UI_USERNAME"), os.environ.get("QA_UI_PASSWORD")
-    if host not in ("127.0.0.1", "localhost", "::1") and not (user and password):
-        print(f"WARNING: listening on {host} without authentication; set QA_UI_USERNAME and QA_UI_PASSWORD",
-              file=sys.stderr)
+    host, port, auth, warning = listen_settings(os.environ)
+    if warning:
+        print(warning, file=sys.stderr)
     app = App()
-    build(app).queue(default_concurrency_limit=4).launch(
-        server_name=host, server_port=port, auth=(user, password) if user and password else None,
-        css=CSS, show_error=True)
+    build(app).queue(default_concurrency_limit=4).launch(server_name=host, server_port=port, auth=auth, css=CSS,
+                                                         show_error=True)
 
 
 if __name__ == "__main__":

@@ -130,3 +130,10 @@ def test_the_same_content_twice_is_refused(app, tmp_path):
     app.upload([_file(tmp_path, "a.txt", b"Note\n\nSame words.")], progress=lambda *a, **k: None)
     message, _, _, _ = app.upload([_file(tmp_path, "b.txt", b"Note\n\nSame words.")], progress=lambda *a, **k: None)
     assert "already indexed as a.txt" in message and not (app.settings.uploads_dir / "b.txt").exists()
+
+
+def test_listens_on_loopback_unless_told_and_warns_without_login():
+    assert ui.listen_settings({}) == ("127.0.0.1", 7860, None, None)
+    host, port, auth, warning = ui.listen_settings({"GRADIO_SERVER_NAME": "0.0.0.0", "GRADIO_SERVER_PORT": "8000"})
+    assert (host, port, auth) == ("0.0.0.0", 8000, None) and "without authentication" in warning
+    assert ui.listen_settings({"GRADIO_SERVER_NAME": "0.0.0.0", "QA_UI_USERNAME": "u", "QA_UI_PASSWORD": "p"})[2:] == (("u", "p"), None)
