@@ -6,10 +6,10 @@ prints a warning).
 """
 from __future__ import annotations
 
-import hashlib
 import html
 import os
 import re
+import shutil
 import sys
 import threading
 import unicodedata
@@ -22,7 +22,7 @@ import gradio as gr  # noqa: E402
 
 from qa.answer import Answer  # noqa: E402
 from qa.api import Assistant  # noqa: E402
-from qa.documents import LOADERS, document_from_bytes  # noqa: E402
+from qa.documents import load_document  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
@@ -129,16 +129,10 @@ class App:
 
     def _save_and_index(self, source: Path) -> str:
         name = safe_name(source.name)
-        suffix = Path(name).suffix.lower()
-        if suffix not in LOADERS:
-            raise QAError(f"{name}: unsupported type {suffix or '(none)'} (supported: {', '.join(sorted(LOADERS))})")
-        size = source.stat().st_size
-        if size > self.settings.max_file_bytes:
-            raise QAError(f"{name}: {size:,} bytes is over the {self.settings.max_file_bytes:,}-byte limit")
-        raw = source.read_bytes()
-        document_from_bytes(name, raw, suffix)  # refuse empty, binary, undecodable before saving anything
-        digest = hashlib.sha256(raw).hexdigest()
-        same = next((r.id for r in self.assistant.store.documents.values() if r.sha256 == digest), None)
+        suffix = Path(name).suffix
+        # type, size, empty, binary, undecodable: refused by the loader before anything is saved
+        doc = load_document(source, name, self.settings.max_file_bytes)
+        same = next((r.id for r in self.assistant.store.documents.values() if r.sha256 == doc.sha256), None)
         if same:
             raise QAError(f"{name}: the same content is already indexed as {same}")
         taken = {d["id"] for d in self.assistant.documents()}
@@ -149,7 +143,7 @@ class App:
             n += 1
         target = self.settings.uploads_dir / target_name
         tmp = target.with_name(f".{target_name}.{uuid.uuid4().hex}.tmp")
-        tmp.write_bytes(raw)
+        shutil.copyfile(source, tmp)
         os.replace(tmp, target)
         try:
             self.assistant.add([target])

@@ -184,7 +184,6 @@ def candidate_sentences(retriever: Retriever, retrieval: Retrieval, question: st
     share of the question's term weight (IDF) it contains. Instruction-like sentences are left out."""
     store = retriever.store
     q_terms = set(retriever.analyzer.terms(question))
-    q_weight = sum(retriever.idf(t) for t in q_terms) or 1.0
     seen: dict[int, Sentence] = {}
     for p_index, row in enumerate(retrieval.rows):
         for w in retriever.sentences_of(row):
@@ -197,7 +196,7 @@ def candidate_sentences(retriever: Retriever, retrieval: Retrieval, question: st
                 continue
             dense = float(store.vector(w) @ retrieval.query_vector) if retrieval.query_vector is not None else 0.0
             terms = set(retriever.analyzer.terms(text))
-            lexical = sum(retriever.idf(t) for t in q_terms & terms) / q_weight
+            lexical = retriever.term_share(q_terms, terms)
             seen[w] = Sentence(w, source, start, end, text, p_index, dense + lexical)
     return sorted(seen.values(), key=lambda s: -s.relevance)
 
@@ -252,10 +251,6 @@ class Verifier:
                 out.add(name)
         return out
 
-    def _weighted_overlap(self, claim_terms: set[str], sentence_terms: set[str]) -> float:
-        total = sum(self.retriever.idf(t) for t in claim_terms)
-        return sum(self.retriever.idf(t) for t in claim_terms & sentence_terms) / total if total else 0.0
-
     def support(self, claim: str, claim_vector: np.ndarray, question: str,
                 candidates: Sequence[Sentence]) -> Sentence | None:
         """The candidate sentence that best supports `claim`, or None.
@@ -282,7 +277,7 @@ class Verifier:
                 continue
             if anchors and not any(_contains_name(a, near) for a in anchors):
                 continue
-            overlap = self._weighted_overlap(claim_terms, set(self.retriever.analyzer.terms(s.text)))
+            overlap = self.retriever.term_share(claim_terms, set(self.retriever.analyzer.terms(s.text)))
             cosine = float(store.vector(s.window) @ claim_vector)
             if overlap < self.min_overlap and cosine < self.min_cosine:
                 continue

@@ -60,8 +60,7 @@ def competing_sentences(question: str, shown: Sequence[Sentence], candidates: Se
     if not focus:
         return []
     focus_terms = set(retriever.analyzer.terms(focus))
-    weight = sum(retriever.idf(t) for t in focus_terms)
-    if not weight:
+    if not sum(retriever.idf(t) for t in focus_terms):
         return []
     currency = asked_currency(question)
     shown_figures = set().union(*(_stated(s.text, question) for s in shown)) if shown else set()
@@ -69,8 +68,7 @@ def competing_sentences(question: str, shown: Sequence[Sentence], candidates: Se
     texts = retriever.store.texts
 
     def about_focus(s: Sentence) -> bool:
-        terms = set(retriever.analyzer.terms(s.text))
-        return sum(retriever.idf(t) for t in focus_terms & terms) / weight >= min_focus
+        return retriever.term_share(focus_terms, set(retriever.analyzer.terms(s.text))) >= min_focus
 
     by_position = {(s.source, s.start): s for s in candidates}
     out: list[Sentence] = []

@@ -288,7 +288,8 @@ def load_document(path: Path, doc_id: str | None = None, max_bytes: int = 20 * 1
     path = Path(path)
     doc_id = doc_id or path.name
     if not is_supported(path):
-        raise DocumentError(f"{doc_id}: unsupported type {path.suffix or '(none)'}")
+        raise DocumentError(f"{doc_id}: unsupported type {path.suffix or '(none)'} "
+                            f"(supported: {', '.join(sorted(LOADERS))})")
     try:
         size = path.stat().st_size
         if size > max_bytes:

@@ -209,6 +209,11 @@ class Retriever:
             self._sentence_df = counts
         return self._sentence_df.get(term, 0) / max(1, len(self.store.window_rows))
 
+    def term_share(self, wanted: set[str], present: set[str]) -> float:
+        """The share of the IDF weight of `wanted` terms that `present` holds (0 when `wanted` weighs nothing)."""
+        total = sum(self.idf(t) for t in wanted)
+        return sum(self.idf(t) for t in wanted & present) / total if total else 0.0
+
     def idf(self, term: str) -> float:
         """Inverse document frequency of an analyzed term over the chunks (BM25's formula)."""
         n = len(self.store.chunks)
