@@ -2,8 +2,8 @@
 
 Example:
     >>> from qa import search
-    >>> search("robot density", k=1)[0].source   # doctest: +SKIP
-    '000_708bc06f684926ae.txt'
+    >>> search("tidal power", k=1)[0].source   # doctest: +SKIP
+    'energy.txt'
 """
 from .errors import DocumentError, IndexUnavailable, IndexWriteError, QAError, QuestionError
 from .settings import Settings

@@ -2,9 +2,9 @@
 
 Example:
     >>> from qa import ask
-    >>> a = ask("What is Korea's robot density?")      # doctest: +SKIP
-    >>> a.text, a.refused, a.citations[0].source       # doctest: +SKIP
-    ('Korea has 1,012 industrial robots per 10,000 workers [1].', False, '000_708bc06f684926ae.txt')
+    >>> a = ask("How tall is the tower?", sources=["eiffel.txt"])   # doctest: +SKIP
+    >>> a.text, a.refused, a.citations[0].source                   # doctest: +SKIP
+    ('The tower is 330 metres tall [1].', False, 'eiffel.txt')
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from .settings import Settings
 from .store import IndexStore
 
 History = Sequence[tuple[str, str]]
+Sources = Iterable[str] | str | None
 
 
 class Assistant:
@@ -64,11 +65,36 @@ class Assistant:
         with self._lock:
             self.store, self.retriever = store, retriever
 
-    def search(self, query: str, k: int | None = None, mode: Mode = "hybrid") -> list[Passage]:
-        """The `k` best passages for `query` (hybrid dense + BM25 by default)."""
+    def search(self, query: str, k: int | None = None, mode: Mode = "hybrid", *,
+               sources: Sources = None) -> list[Passage]:
+        """The `k` best passages for `query` (hybrid dense + BM25 by default); with `sources` (document
+        names as `documents()` lists them), the best passages of those documents only."""
         with self._lock:
             retriever = self.retriever
-        return retriever.search(query, k or self.settings.top_k, mode)
+        return retriever.search(query, k or self.settings.top_k, mode, self.check_sources(sources, retriever))
+
+    def check_sources(self, sources: Sources, retriever: Retriever | None = None) -> list[str] | None:
+        """`sources` as a list of known document names (None: no restriction); `QAError` naming the
+        documents the index holds when one is unknown.
+
+        A single name may be given as a string. An empty list is an error, not "every document".
+        """
+        if sources is None:
+            return None
+        names = [sources] if isinstance(sources, str) else list(sources)
+        if not names:
+            raise QAError("sources is empty: name at least one document, or leave it out to search them all")
+        if retriever is None:
+            with self._lock:
+                retriever = self.retriever
+        known = retriever.store.documents
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            listed = sorted(known)
+            shown = ", ".join(listed[:20]) + (f", ... ({len(listed) - 20} more)" if len(listed) > 20 else "")
+            raise QAError(f"unknown document{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+                          f"the index holds: {shown or 'no documents'}")
+        return list(dict.fromkeys(names))
 
     def generator(self, name: str | None = None) -> Generator:
         """The generator `name` (default: the settings'), loaded once and shared."""
@@ -79,27 +105,29 @@ class Assistant:
             return self._generators[name]
 
     def ask_stream(self, question: str, *, history: History | None = None, k: int | None = None,
-                   generator: str | None = None) -> Iterator[str | Answer]:
+                   generator: str | None = None, sources: Sources = None) -> Iterator[str | Answer]:
         """Text pieces as the model writes them, then the final verified `Answer` (whose text replaces them).
 
         With `history` ([(user, assistant), ...]) a follow-up ("How many parameters does it have?") is
-        rewritten into a standalone question first (`Answer.rewritten`).
+        rewritten into a standalone question first (`Answer.rewritten`). With `sources` (document names),
+        only those documents are searched.
         """
         question = clean_question(question, self.settings.max_question_chars)
         if k is not None and not 1 <= int(k) <= 50:
             raise QAError(f"k must be between 1 and 50, not {k}")
         with self._lock:
             retriever = self.retriever
+        sources = self.check_sources(sources, retriever)
         answerer = Answerer(retriever, self.generator(generator), k=int(k or self.settings.top_k),
                             context_sentences=self.settings.context_sentences,
-                            max_new_tokens=self.settings.max_new_tokens)
+                            max_new_tokens=self.settings.max_new_tokens, sources=sources)
         yield from answerer.stream(question, history)
 
     def ask(self, question: str, *, history: History | None = None, k: int | None = None,
-            generator: str | None = None) -> Answer:
+            generator: str | None = None, sources: Sources = None) -> Answer:
         """A verified answer with citations, or a refusal (`refused=True`) when the documents do not say."""
         result = None
-        for item in self.ask_stream(question, history=history, k=k, generator=generator):
+        for item in self.ask_stream(question, history=history, k=k, generator=generator, sources=sources):
             result = item
         return result
 
@@ -158,19 +186,20 @@ def _assistant_for(index: str | Path | None) -> Assistant:
 
 
 def ask(question: str, *, history: History | None = None, k: int | None = None,
-        generator: str | None = None) -> Answer:
-    """Answer `question` from the default index (`index/`, over `seeds/` and the uploads folder).
+        generator: str | None = None, sources: Sources = None) -> Answer:
+    """Answer `question` from the default index (`index/`, over `seeds/` and the uploads folder);
+    `sources` restricts it to the named documents.
 
     >>> ask("Where was the first showcase held?").text      # doctest: +SKIP
-    'It was held at COEX in Seoul [1].'
+    'It was held at the convention centre [1].'
     """
-    return _assistant_for(None).ask(question, history=history, k=k, generator=generator)
+    return _assistant_for(None).ask(question, history=history, k=k, generator=generator, sources=sources)
 
 
-def search(query: str, k: int = 5, index: str | Path | None = None) -> list[Passage]:
+def search(query: str, k: int = 5, index: str | Path | None = None, *, sources: Sources = None) -> list[Passage]:
     """Ranked passages for `query` from `index` (default: the project's `index/`).
 
-    >>> [p.source for p in search("Which firm praised Korea's approach?", k=1)]  # doctest: +SKIP
-    ['003_4828a23bdb51d7f0.txt']
+    >>> [p.source for p in search("Which firm praised the approach?", k=1)]  # doctest: +SKIP
+    ['analysis.txt']
     """
-    return _assistant_for(index).search(query, k)
+    return _assistant_for(index).search(query, k, sources=sources)

@@ -46,9 +46,9 @@ _ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "prof", "inc", "ltd", "co", "corp", "
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of the sentences of `text`, white space excluded.
 
-    >>> t = "Korea ranks 18th. Dr. Kim agreed.\\nNext line"
+    >>> t = "Chile ranks 18th. Dr. Kim agreed.\\nNext line"
     >>> [t[s:e] for s, e in sentence_spans(t)]
-    ['Korea ranks 18th.', 'Dr. Kim agreed.', 'Next line']
+    ['Chile ranks 18th.', 'Dr. Kim agreed.', 'Next line']
     """
     spans: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]+", text):

@@ -5,7 +5,7 @@ Exit codes: 0 done, 2 bad input (a missing path, a file that cannot be indexed, 
 
 Example:
     $ qa index seeds --index /tmp/my-index
-    $ qa search "robot density" -k 3 --index /tmp/my-index
+    $ qa search "tidal power" -k 3 --index /tmp/my-index
 """
 from __future__ import annotations
 
@@ -46,6 +46,13 @@ def cmd_index(args, settings) -> int:
 def _assistant(args, settings):
     from .api import Assistant
 
+    corpus = getattr(args, "corpus", None)
+    if corpus:
+        if args.index:
+            raise QAError("--corpus and --index exclude each other: --corpus indexes DIR into the cache itself")
+        from .evaluation import corpus_assistant
+
+        return corpus_assistant(corpus, settings)
     return Assistant(_index_dir(args.index), settings=settings)
 
 
@@ -53,7 +60,7 @@ def cmd_search(args, settings) -> int:
     query = args.query.strip()
     if not query:
         raise QAError("empty query")
-    passages = _assistant(args, settings).search(query, k=args.k)
+    passages = _assistant(args, settings).search(query, k=args.k, sources=args.source)
     if args.json:
         print(json.dumps([asdict(p) for p in passages], ensure_ascii=False, indent=1))
         return 0
@@ -66,7 +73,7 @@ def cmd_search(args, settings) -> int:
 
 def cmd_ask(args, settings) -> int:
     assistant = _assistant(args, settings)
-    answer = assistant.ask(args.question, k=args.k, generator=args.generator)
+    answer = assistant.ask(args.question, k=args.k, generator=args.generator, sources=args.source)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
         return 0
@@ -99,12 +106,21 @@ def cmd_eval(args, settings) -> int:
     if not Path(args.questions).is_file():
         raise QAError(f"{args.questions}: no such file")
     types = {t.strip() for t in args.types.split(",") if t.strip()} if args.types else None
+    _check_sample(args)
     summary = evaluate(args.questions, _assistant(args, settings), k=args.k, generator=args.generator,
-                       limit=args.limit, types=types, cache=not args.no_cache, report=args.report)
+                       limit=args.limit, types=types, cache=not args.no_cache, report=args.report,
+                       sample=args.sample, seed=args.seed)
     print(json.dumps({key: summary[key] for key in ("answers", "by_type", "retrieval", "citations", "cost")}, indent=1))
     if args.report:
         print(f"report: {Path(args.report) / 'report.md'}", file=sys.stderr)
     return 0
+
+
+def _check_sample(args) -> None:
+    if args.sample is not None and args.sample < 1:
+        raise QAError("--sample must be at least 1")
+    if args.corpus and not Path(args.corpus).is_dir():
+        raise QAError(f"--corpus {args.corpus}: no such folder")
 
 
 def cmd_eval_retrieval(args, settings) -> int:
@@ -112,11 +128,25 @@ def cmd_eval_retrieval(args, settings) -> int:
 
     if not Path(args.questions).is_file():
         raise QAError(f"{args.questions}: no such file")
-    summary = evaluate_retrieval(args.questions, _assistant(args, settings), k=args.k)
+    _check_sample(args)
+    summary = evaluate_retrieval(args.questions, _assistant(args, settings), k=args.k, sample=args.sample,
+                                 seed=args.seed)
     print(format_retrieval_table(summary))
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return 0
+
+
+def _source_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--source", action="append", metavar="NAME",
+                   help="search only this document (a name as the index lists it); repeatable")
+
+
+def _eval_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--corpus", metavar="DIR",
+                   help="evaluate against DIR, indexed once into the cache (reused while DIR is unchanged)")
+    p.add_argument("--sample", type=int, metavar="N", help="a reproducible random sample of N questions")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of --sample (default 0)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
     p.add_argument("--index", metavar="DIR", help="index folder (default: the project's index/)")
     p.add_argument("--json", action="store_true", help="print a JSON list of passages")
+    _source_option(p)
     p.set_defaults(run=cmd_search)
 
     p = sub.add_parser("ask", help="answer a question with cited passages",
@@ -145,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", metavar="DIR", help="index folder (default: the project's index/)")
     p.add_argument("--generator", default=None, help="default, light, a .gguf file or a model folder")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    _source_option(p)
     p.set_defaults(run=cmd_ask)
 
     p = sub.add_parser("eval", help="answer a question set and score it by SCORING.md",
@@ -158,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="only the first N questions")
     p.add_argument("--types", default=None, help="only these question types, comma-separated (e.g. factoid,list)")
     p.add_argument("--report", metavar="DIR", help="write results.jsonl, summary.json, report.md and plots there")
+    _eval_options(p)
     p.set_defaults(run=cmd_eval)
 
     p = sub.add_parser("eval-retrieval", help="recall@k and MRR of retrieval over a question set",
@@ -167,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5)
     p.add_argument("--index", metavar="DIR", help="index folder (default: the project's index/)")
     p.add_argument("--json", metavar="FILE", help="also write the summary as JSON")
+    _eval_options(p)
     p.set_defaults(run=cmd_eval_retrieval)
     return parser
 

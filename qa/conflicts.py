@@ -1,14 +1,14 @@
 """Conflicting figures: when passages give different numbers for what a question measures, show each.
 
-"How many GPUs is Korea getting?" has several true answers in the seeds (52,000 by 2028, 260,000 by
-2030, 13,000 bought by the ministry), and "how big is the AI market in dollars?" two that measure
-different things. Picking one hides the others. After an answer is verified, the other relevant
+"How many GPUs is the country getting?" can have several true answers in one corpus (one figure by
+one date, another by a later date, a third bought by one ministry), and "how big is the market in
+dollars?" two that measure different things. Picking one hides the others. After an answer is verified, the other relevant
 sentences that state a different figure *about the same thing* (they hold the question's focus: the
 noun phrase after "how many", "how big is"...; and the asked currency, if any) are added, each with its
 own citation; the sentences themselves say what distinguishes them (a date, a source, a scope).
 
 Example:
-    >>> focus_of("How many high-performance GPUs is South Korea getting?")
+    >>> focus_of("How many high-performance GPUs is the country getting?")
     'high-performance GPUs'
 """
 from __future__ import annotations

@@ -57,8 +57,8 @@ def looks_binary(raw: bytes) -> bool:
 def decode_bytes(raw: bytes, name: str = "document") -> str:
     """Decode text bytes: UTF-8 (with or without BOM) first, else the encoding charset-normalizer detects.
 
-    >>> decode_bytes("한국".encode("cp949"))
-    '한국'
+    >>> decode_bytes("한국어 문서입니다. 인코딩을 감지합니다.".encode("cp949"))
+    '한국어 문서입니다. 인코딩을 감지합니다.'
     """
     if not raw.strip():
         raise DocumentError(f"{name}: empty file")
@@ -174,8 +174,8 @@ def _repair_group(match: re.Match) -> str:
 def repair_mojibake(text: str) -> str:
     """Repair UTF-8 symbols that were decoded as Thai with lost bytes; leave real Thai text alone.
 
-    >>> repair_mojibake("- โขSouth Korea invests โฉ1.4 trillion")
-    '- •South Korea invests ₩1.4 trillion'
+    >>> repair_mojibake("- โขThe city invests โฉ1.4 trillion")
+    '- •The city invests ₩1.4 trillion'
     >>> repair_mojibake("๐กUnderstand this")
     'Understand this'
     """

@@ -2,7 +2,7 @@
 
 Example:
     >>> e = HashingEmbedder()
-    >>> e.embed(["robot density"]).shape
+    >>> e.embed(["tidal power"]).shape
     (1, 384)
 """
 from __future__ import annotations

@@ -30,6 +30,49 @@ def load_questions(path: str | Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def sample_questions(questions: list[dict], n: int | None, seed: int = 0) -> list[dict]:
+    """A reproducible random sample of `n` questions, in file order (all of them when `n` is None or larger).
+
+    >>> [q["id"] for q in sample_questions([{"id": i} for i in range(10)], 3, seed=1)]
+    [1, 2, 4]
+    """
+    if n is None or n >= len(questions):
+        return list(questions)
+    import random
+
+    picked = sorted(random.Random(seed).sample(range(len(questions)), n))
+    return [questions[i] for i in picked]
+
+
+def scope_of(q: dict) -> list[str] | None:
+    """The documents a question is about (its `scope`), searched alone; None when it has none."""
+    scope = q.get("scope")
+    if not scope:
+        return None
+    return [source_name(s) for s in ([scope] if isinstance(scope, str) else scope)]
+
+
+def corpus_index_dir(corpus: str | Path, settings) -> Path:
+    """Where `qa eval --corpus DIR` keeps the index of DIR: one folder per corpus path under the cache."""
+    folder = Path(corpus).resolve()
+    digest = hashlib.sha256(str(folder).encode()).hexdigest()[:12]
+    return settings.cache_dir / "corpora" / f"{folder.name}-{digest}"
+
+
+def corpus_assistant(corpus: str | Path, settings, *, embedder=None, generator=None):
+    """An `Assistant` over the folder `corpus`, indexed into the cache: built on first use, then brought up
+    to date incrementally (unchanged files are not embedded again). `embedder` and `generator` let several
+    corpora share loaded models."""
+    from .api import Assistant
+    from .errors import QAError
+
+    folder = Path(corpus)
+    if not folder.is_dir():
+        raise QAError(f"{corpus}: no such folder")
+    return Assistant.from_paths([folder.resolve()], index=corpus_index_dir(folder, settings), settings=settings,
+                                embedder=embedder, generator=generator)
+
+
 def fold(text: str) -> str:
     """White space folded to single spaces."""
     return " ".join(text.split())
@@ -53,21 +96,24 @@ def first_hit(passage_texts: Iterable[str], key: str) -> int | None:
     return None
 
 
-def evaluate_retrieval(path: str | Path, assistant, k: int = 5, modes: Iterable[str] = MODES) -> dict:
-    """Recall@k and MRR per mode and language over the answerable questions of `path`.
+def evaluate_retrieval(path: str | Path, assistant, k: int = 5, modes: Iterable[str] = MODES, *,
+                       sample: int | None = None, seed: int = 0) -> dict:
+    """Recall@k and MRR per mode and language over the answerable questions of `path` (a row's `scope`
+    restricts its search to those documents).
 
     Returns {"k": k, "rows": [...per question...], mode: {language: {"n", "recall@k", "mrr"}}}.
     """
     from .korean import english_query, is_korean
 
     questions = [q for q in load_questions(path) if q.get("type") != "unanswerable" and q.get("evidence")]
+    questions = sample_questions(questions, sample, seed)
     summary: dict = {"k": k, "rows": []}
     for mode in modes:
         groups: dict[str, list[tuple[int | None]]] = {"english": [], "korean": []}
         for q in questions:
             # a Korean question is searched through its English terms, as answering does
             query = english_query(q["question"]) if is_korean(q["question"]) else q["question"]
-            passages = assistant.search(query, k=max(k, MRR_DEPTH), mode=mode)
+            passages = assistant.search(query, k=max(k, MRR_DEPTH), mode=mode, sources=scope_of(q))
             rank = first_hit((p.text for p in passages), evidence_key(q["evidence"]))
             language = "korean" if has_hangul(q["question"]) else "english"
             groups[language].append(rank)
@@ -140,16 +186,17 @@ def _code_version() -> str:
 def _cache_key(q: dict, assistant, k, generator) -> str:
     manifest = json.dumps(assistant.store.manifest, sort_keys=True)
     settings = assistant.settings
-    parts = [q["question"], json.dumps(q.get("history", [])), _code_version(), generator or settings.generator,
+    parts = [q["question"], json.dumps(q.get("history", [])), json.dumps(scope_of(q)), _code_version(),
+             generator or settings.generator,
              settings.backend, str(k or settings.top_k), hashlib.sha256(manifest.encode()).hexdigest()]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
 def _ask_row(q: dict, assistant, k, generator) -> dict:
-    from .scoring import score_answer
+    from .scoring import score_answer, token_f1
 
     history = [tuple(turn) for turn in q.get("history", [])] or None
-    answer = assistant.ask(q["question"], history=history, k=k, generator=generator)
+    answer = assistant.ask(q["question"], history=history, k=k, generator=generator, sources=scope_of(q))
     scored = score_answer(q, answer.text, answer.refused)
     key = evidence_key(q["evidence"]) if q.get("evidence") else None
     rank = first_hit((p.text for p in answer.passages), key) if key else None
@@ -160,6 +207,7 @@ def _ask_row(q: dict, assistant, k, generator) -> dict:
         "id": q["id"], "type": q["type"], "question": q["question"], "rewritten": answer.rewritten,
         "answer": answer.text, "raw": answer.raw, "refused": answer.refused, "conflict": answer.conflict,
         "correct": scored["correct"], "matched": scored["matched"], "too_long": scored["too_long"],
+        "words": scored["words"], "f1": token_f1(q, answer.text, answer.refused), "scope": scope_of(q),
         "cited": sorted({c.source for c in answer.citations}), "gold": q.get("sources", []),
         "citations": [{"n": c.n, "source": c.source, "quote": c.quote, "score": c.score} for c in answer.citations],
         "passages": [{"source": p.source, "score": p.score, "text": p.text} for p in answer.passages],
@@ -214,9 +262,11 @@ def summarize_run(rows: list[dict], k: int) -> dict:
 
 def evaluate(path: str | Path, assistant=None, *, k: int | None = None, generator: str | None = None,
              limit: int | None = None, types: set[str] | None = None, cache: bool = True,
-             report: str | Path | None = None, progress: bool = True, warmup: bool = True) -> dict:
-    """Ask every question of `path` once (a fresh conversation each, its own `history` if it has one),
-    score by SCORING.md, and return the summary; with `report`, also write the report folder.
+             report: str | Path | None = None, progress: bool = True, warmup: bool = True,
+             sample: int | None = None, seed: int = 0) -> dict:
+    """Ask every question of `path` once (a fresh conversation each, its own `history` if it has one,
+    its search restricted to its `scope` if it has one), score by SCORING.md, and return the summary;
+    with `report`, also write the report folder. `sample` picks a reproducible sample (`seed`).
 
     Answers are cached per question under `$QA_CACHE_DIR/eval/`, keyed by the question, the code, the
     generator and the index manifest, so an interrupted run resumes and a changed system recomputes.
@@ -232,6 +282,7 @@ def evaluate(path: str | Path, assistant=None, *, k: int | None = None, generato
         assistant = Assistant()
     k = k or assistant.settings.top_k
     questions = [q for q in load_questions(path) if not types or q["type"] in types]
+    questions = sample_questions(questions, sample, seed)
     questions = questions[:limit] if limit else questions
     cache_dir = assistant.settings.cache_dir / "eval"
     rows: list[dict] = []

@@ -2,14 +2,14 @@
 
 Rules, not the model: asked to rewrite, the 0.5B model garbles questions (measured on Korean ones).
 A question is a follow-up when it leans on the conversation: a pronoun ("it", "its", "they"), a bare
-definite description ("the model", "the company"), or an ellipsis ("What about LG?", "And in 2030?").
+definite description ("the model", "the company"), or an ellipsis ("What about Acme?", "And in 2030?").
 It is then resolved against the previous user question's subject. A question that names its own
 subject and has none of these is a new topic and is left alone.
 
 Example:
-    >>> rewrite_followup("How many parameters does it have?", [("What is SK Telecom's A.X K1?", "...")])
-    "How many parameters does SK Telecom's A.X K1 have?"
-    >>> rewrite_followup("Where was the showcase held?", [("What is A.X K1?", "...")]) is None
+    >>> rewrite_followup("How many parameters does it have?", [("What is Acme's Orion 2?", "...")])
+    "How many parameters does Acme's Orion 2 have?"
+    >>> rewrite_followup("Where was the showcase held?", [("What is Orion 2?", "...")]) is None
     True
 """
 from __future__ import annotations
@@ -37,8 +37,8 @@ _QUESTION_WORDS = {"What", "Which", "Who", "Whom", "Whose", "Where", "When", "Wh
 def subject_of(question: str) -> str | None:
     """The main named subject of a question: its longest name span (question words excluded).
 
-    >>> subject_of("How many clinical records was Seoul National University Hospital's medical LLM trained on?")
-    'Seoul National University Hospital'
+    >>> subject_of("How many clinical records was Lyon University Hospital's medical model trained on?")
+    'Lyon University Hospital'
     """
     spans = []
     for m in _NAME_SPAN.finditer(question):
@@ -64,7 +64,7 @@ def rewrite_followup(question: str, history: History | None,
                      is_generic: Callable[[str], bool] | None = None) -> str | None:
     """A standalone version of `question` given the conversation, or None when it needs none.
 
-    `is_generic(name)` tells a name too common to be a subject (in these documents, "Korea" or "AI");
+    `is_generic(name)` tells a name too common to be a subject (the corpus's main topic);
     the previous question is then added as context instead.
     """
     if not history:
@@ -75,7 +75,7 @@ def rewrite_followup(question: str, history: History | None,
     subject = subject_of(previous)
     previous_answer = re.sub(r"\s*\[\d+(?:,\s*\d+)*\]", "", previous_answer or "")
     if _ASKS_FOR_A_THING.match(previous) and previous_answer:
-        # "What did LG show off?" -> "K-EXAONE": a pronoun next points at what the answer introduced
+        # "What did Acme show off?" -> "Orion 2": a pronoun next points at what the answer introduced
         introduced = subject_of(" ".join(n for n in _NAME_SPAN.findall(previous_answer) if n not in previous))
         subject = introduced or subject
     if subject and is_generic is not None and is_generic(subject):

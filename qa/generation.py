@@ -4,7 +4,7 @@ Every back-end decodes greedily (the same question gets the same answer) and str
 
 Example:
     >>> g = ScriptedGenerator(lambda messages: "Seven spots.")
-    >>> "".join(g.stream([{"role": "user", "content": "How far did Korea climb?"}]))
+    >>> "".join(g.stream([{"role": "user", "content": "How far did the team climb?"}]))
     'Seven spots.'
 """
 from __future__ import annotations

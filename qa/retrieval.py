@@ -2,7 +2,7 @@
 
 Example:
     >>> retriever = Retriever(store, embedder)          # doctest: +SKIP
-    >>> [p.source for p in retriever.search("robot density", k=2)]  # doctest: +SKIP
+    >>> [p.source for p in retriever.search("tidal power", k=2)]  # doctest: +SKIP
     ['000_708bc06f684926ae.txt', '000_708bc06f684926ae.txt']
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from typing import Literal
+from typing import Collection, Literal
 
 import numpy as np
 
@@ -67,8 +67,8 @@ yet you your yours yourself yourselves
 class Analyzer:
     """Text to BM25 terms: lower case, numbers without thousands separators, English stems, no stopwords.
 
-    >>> Analyzer().terms("Korea's robot density is 1,012 robots")
-    ['korea', 'robot', 'densiti', '1012', 'robot']
+    >>> Analyzer().terms("Chile's copper mines produced 1,012 tonnes")
+    ['chile', 'copper', 'mine', 'produc', '1012', 'tonn']
     """
 
     def __init__(self) -> None:
@@ -125,6 +125,7 @@ class Retriever:
             self._bm25.index([terms or [""] for terms in corpus], show_progress=False)
         self._lock = threading.Lock()
         self._row_windows: dict[int, list[int]] | None = None
+        self._rows_by_source: dict[str, np.ndarray] | None = None
         self._sentence_df: dict[str, int] | None = None
         self._df: dict[str, int] = {}
         for terms in corpus:
@@ -138,14 +139,27 @@ class Retriever:
         """The query's unit vector, shape (dim,)."""
         return self.embedder.embed([query])[0]
 
-    def dense_ranking(self, query: str | np.ndarray, depth: int) -> list[tuple[int, float]]:
-        """Chunk rows by the cosine similarity of their best sentence window to the query, best first."""
+    def dense_ranking(self, query: str | np.ndarray, depth: int,
+                      sources: Collection[str] | None = None) -> list[tuple[int, float]]:
+        """Chunk rows by the cosine similarity of their best sentence window to the query, best first.
+
+        With `sources`, only the windows of those documents are searched (a FAISS id selector), so the
+        ranking is the best of those documents, not a global ranking filtered down.
+        """
         n_windows = len(self.store.window_rows)
         if not n_windows:
             return []
         vector = self.embed_query(query) if isinstance(query, str) else query
+        params = None
+        if sources is not None:
+            windows = self.windows_of(sources)
+            if not len(windows):
+                return []
+            params = _search_params(self.store.faiss_index, windows)
+            n_windows = len(windows)
         # Several windows map to one chunk: look deeper than `depth` to fill `depth` chunks.
-        scores, hits = self.store.faiss_index.search(vector.reshape(1, -1), min(n_windows, 4 * depth))
+        kwargs = {"params": params} if params is not None else {}
+        scores, hits = self.store.faiss_index.search(vector.reshape(1, -1), min(n_windows, 4 * depth), **kwargs)
         best: dict[int, float] = {}
         for w, score in zip(hits[0], scores[0]):
             if w < 0:
@@ -155,8 +169,10 @@ class Retriever:
                 best.setdefault(row, float(score))
         return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:depth]
 
-    def lexical_ranking(self, query: str, depth: int) -> list[tuple[int, float]]:
-        """Chunk rows by BM25 score, best first; rows that share no term with the query are left out."""
+    def lexical_ranking(self, query: str, depth: int,
+                        sources: Collection[str] | None = None) -> list[tuple[int, float]]:
+        """Chunk rows by BM25 score, best first; rows that share no term with the query are left out.
+        With `sources`, only the chunks of those documents are ranked."""
         if self._bm25 is None:
             return []
         ids = self._bm25.get_tokens_ids(self.analyzer.terms(query))
@@ -164,24 +180,52 @@ class Retriever:
             return []
         with self._lock:  # bm25s keeps scratch state
             scores = np.asarray(self._bm25.get_scores_from_ids(ids))
+        if sources is not None:
+            allowed = np.zeros(len(scores), dtype=bool)
+            allowed[self.rows_of(sources)] = True
+            scores = np.where(allowed, scores, 0.0)
         order = np.argsort(-scores, kind="stable")[:depth]
         return [(int(r), float(scores[r])) for r in order if scores[r] > 0]
 
-    def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> list[Passage]:
-        """The `k` best passages for `query`."""
-        return self.retrieve(query, k, mode).passages
+    def rows_of(self, sources: Collection[str]) -> np.ndarray:
+        """The chunk rows of the documents `sources` (document ids), in index order."""
+        if self._rows_by_source is None:
+            mapping: dict[str, list[int]] = {}
+            for r, c in enumerate(self.store.chunks):
+                mapping.setdefault(c.source, []).append(r)
+            self._rows_by_source = {doc: np.asarray(rows, dtype=np.int64) for doc, rows in mapping.items()}
+        parts = [self._rows_by_source[doc] for doc in sorted(set(sources)) if doc in self._rows_by_source]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
-    def retrieve(self, query: str, k: int = 5, mode: Mode = "hybrid") -> "Retrieval":
-        """The `k` best passages with their chunk rows and the query vector (for sentence scoring)."""
+    def windows_of(self, sources: Collection[str]) -> np.ndarray:
+        """The sentence windows (vector ids) of the documents `sources`."""
+        rows = self.rows_of(sources)
+        if not len(rows):
+            return rows
+        first = self.store.window_rows[:, 0]
+        return np.flatnonzero(np.isin(first, rows)).astype(np.int64)
+
+    def search(self, query: str, k: int = 5, mode: Mode = "hybrid",
+               sources: Collection[str] | None = None) -> list[Passage]:
+        """The `k` best passages for `query` (of the documents `sources` only, when given)."""
+        return self.retrieve(query, k, mode, sources).passages
+
+    def retrieve(self, query: str, k: int = 5, mode: Mode = "hybrid",
+                 sources: Collection[str] | None = None) -> "Retrieval":
+        """The `k` best passages with their chunk rows and the query vector (for sentence scoring).
+
+        `sources` (document ids) restricts the search before ranking: the result is the best `k` of those
+        documents. Names the index does not hold match nothing (`Assistant` rejects them first).
+        """
         depth = max(50, 4 * k)
         vector = self.embed_query(query) if mode != "lexical" and len(self.store.window_rows) else None
         if mode == "dense":
-            ranked = self.dense_ranking(vector, k) if vector is not None else []
+            ranked = self.dense_ranking(vector, k, sources) if vector is not None else []
         elif mode == "lexical":
-            ranked = self.lexical_ranking(query, k)
+            ranked = self.lexical_ranking(query, k, sources)
         elif mode == "hybrid":
-            dense = self.dense_ranking(vector, depth) if vector is not None else []
-            lexical = self.lexical_ranking(query, depth)
+            dense = self.dense_ranking(vector, depth, sources) if vector is not None else []
+            lexical = self.lexical_ranking(query, depth, sources)
             ranked = rrf_fuse([[r for r, _ in dense], [r for r, _ in lexical]], self.rrf_k)
         else:
             raise ValueError(f"unknown retrieval mode {mode!r}")
@@ -223,3 +267,21 @@ class Retriever:
     def _passage(self, row: int, score: float) -> Passage:
         c = self.store.chunks[row]
         return Passage(source=c.source, chunk_id=c.id, text=c.text, start=c.start, end=c.end, score=round(score, 6))
+
+
+def _search_params(index, ids: np.ndarray):
+    """FAISS search parameters that restrict a search to the vector ids `ids` (keeping an IVF index's nprobe)."""
+    import faiss
+
+    selector = faiss.IDSelectorBatch(ids)
+    try:
+        ivf = faiss.extract_index_ivf(index)
+    except RuntimeError:
+        ivf = None
+    if ivf is not None:
+        # A restricted search on IVF probes more lists: the allowed vectors may sit in few of them.
+        params = faiss.SearchParametersIVF(sel=selector, nprobe=min(ivf.nlist, 4 * ivf.nprobe))
+    else:
+        params = faiss.SearchParameters(sel=selector)
+    params._selector = selector  # the parameters hold a raw pointer: keep the selector alive with them
+    return params

@@ -1,14 +1,20 @@
 """The scoring rules of tests/data/SCORING.md, exactly: every evaluation here uses this module.
 
+It is independent of the answering code on purpose (it imports nothing from `qa`): a judge must not
+share rules with what it judges. Besides SCORING.md's rules it defines token F1 (SQuAD's definition)
+and the median answer length, the other figures the public sets are reported with.
+
 Example:
-    >>> score_answer({"type": "numeric", "answers": ["seven", "7"]}, "Korea climbed 7 spots [1].", refused=False)
-    {'correct': True, 'refused': False, 'matched': ['seven', '7'], 'words': 5, 'too_long': False, 'hangul_share': 0.0}
+    >>> score_answer({"type": "numeric", "answers": ["seven", "7"]}, "The team climbed 7 spots [1].", refused=False)
+    {'correct': True, 'refused': False, 'matched': ['seven', '7'], 'words': 6, 'too_long': False, 'hangul_share': 0.0}
 """
 from __future__ import annotations
 
 import itertools
 import re
+import statistics
 import unicodedata
+from collections import Counter
 from typing import Iterable, Sequence
 
 MARKERS = re.compile(r"\[\s*\d+(?:\s*,\s*\d+)*\s*\]")
@@ -30,8 +36,8 @@ def strip_markers(text: str) -> str:
 def normalize(text: str) -> str:
     """Markers removed, NFKC, lower case, straight quotes, no thousands separators, single spaces.
 
-    >>> normalize("Korea’s 1,012 robots [1][2]  per 10,000")
-    "korea's 1012 robots per 10000"
+    >>> normalize("Chile’s 1,012 robots [1][2]  per 10,000")
+    "chile's 1012 robots per 10000"
     """
     text = unicodedata.normalize("NFKC", strip_markers(text)).lower()
     text = text.translate(str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"'}))
@@ -102,7 +108,7 @@ def score_answer(question: dict, text: str, refused: bool | None = None) -> dict
     refused = text_refuses(text) if refused is None else bool(refused)
     kind = question["type"]
     answer = normalize(text)
-    words = len(strip_markers(text).split())
+    words = answer_words(text)
     too_long = words > (120 if kind in ("list", "conflict") else 60)
     matched = [e for e in question.get("answers", []) if entry_matches(e, answer)]
     share = hangul_share(strip_markers(text))
@@ -122,13 +128,65 @@ def score_answer(question: dict, text: str, refused: bool | None = None) -> dict
             "hangul_share": round(share, 3)}
 
 
+_SQUAD_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_SQUAD_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def squad_tokens(text: str) -> list[str]:
+    """SQuAD's answer normalization, as tokens: citation markers removed, lower case, punctuation and the
+    articles a/an/the dropped, white space split.
+
+    >>> squad_tokens("The tower is 1,083 feet tall [1].")
+    ['tower', 'is', '1083', 'feet', 'tall']
+    """
+    text = strip_markers(text).lower()
+    text = "".join(ch for ch in text if ch not in _SQUAD_PUNCTUATION)
+    return _SQUAD_ARTICLES.sub(" ", text).split()
+
+
+def _f1(prediction: list[str], truth: list[str]) -> float:
+    common = sum((Counter(prediction) & Counter(truth)).values())
+    if not prediction or not truth:
+        return float(prediction == truth)
+    if not common:
+        return 0.0
+    precision, recall = common / len(prediction), common / len(truth)
+    return 2 * precision * recall / (precision + recall)
+
+
+def token_f1(question: dict, text: str, refused: bool) -> float:
+    """Token F1 of an answer against a question's accepted answers, as SQuAD defines it: the best over the
+    accepted strings (each ` | ` alternative on its own); a `list` row is compared with its entries joined
+    by spaces (each entry's first alternative). A refusal scores 0; so does any unanswerable row.
+
+    >>> token_f1({"type": "factoid", "answers": ["Hugging Face | HF"]}, "It is on Hugging Face [1].", False)
+    0.5714
+    """
+    answers = question.get("answers") or []
+    if refused or question.get("type") == "unanswerable" or not answers:
+        return 0.0
+    if question.get("type") == "list":
+        truths = [" ".join(entry.split(" | ")[0] for entry in answers)]
+    else:
+        truths = [alt for entry in answers for alt in entry.split(" | ")]
+    prediction = squad_tokens(text)
+    return round(max(_f1(prediction, squad_tokens(t)) for t in truths), 4)
+
+
+def answer_words(text: str) -> int:
+    """Words of an answer as rule 3 counts them (markers removed)."""
+    return len(strip_markers(text).split())
+
+
 def source_name(source: str) -> str:
     """Sources are compared by file name."""
     return source.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def summarize(rows: Sequence[dict]) -> dict:
-    """Rule 5 over scored rows, each {"type", "correct", "refused", "cited": [sources], "gold": [sources]}."""
+    """Rule 5 over scored rows, each {"type", "correct", "refused", "cited": [sources], "gold": [sources]};
+    with "f1" and "words" in the rows, also the mean token F1 over answerable rows (a refusal scoring 0)
+    and the median length of the answers given (refusals left out)."""
     answerable = [r for r in rows if r["type"] != "unanswerable"]
     unanswerable = [r for r in rows if r["type"] == "unanswerable"]
     answered = [r for r in answerable if not r["refused"]]
@@ -152,7 +210,15 @@ def summarize(rows: Sequence[dict]) -> dict:
         "false_refusal_rate": ratio(sum(r["refused"] for r in answerable), len(answerable)),
         "source_hit": ratio(hits, len(answered)),
         "citation_precision": round(sum(precisions) / len(precisions), 4) if precisions else None,
+        "answerable_refused": sum(r["refused"] for r in answerable),
+        "token_f1": round(statistics.mean(r["f1"] for r in answerable), 4)
+        if answerable and all("f1" in r for r in answerable) else None,
+        "median_answer_words": _median([r["words"] for r in rows if not r["refused"] and "words" in r]),
     }
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
 
 
 def by_type(rows: Iterable[dict]) -> dict[str, dict]:

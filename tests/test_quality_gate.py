@@ -1,27 +1,43 @@
-"""The quality gate: the real default generator on the dev set and the follow-up set, no answer cache.
+"""The quality gate: the real default generator on the dev set, the follow-up set and a fixed seeded sample
+of each public `tune` split (material unlike the seeds), no answer cache.
 
 Thresholds live in tests/data/quality_gate.json (counts). No timing thresholds here."""
 import json
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 
 from qa.api import Assistant
-from qa.evaluation import evaluate
+from qa.evaluation import corpus_assistant, evaluate
 from qa.settings import Settings
 
 from conftest import DEV, ROOT, SEEDS
 
 pytestmark = pytest.mark.integration
 GATE = json.loads((ROOT / "tests" / "data" / "quality_gate.json").read_text())
+PUBLIC = Path(os.environ.get("QA_PUBLIC_DIR", ROOT.parent / "shared" / "eval" / "public"))
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("gate")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("gate")
+
+
+@pytest.fixture(scope="module")
+def settings(folder):
+    return Settings.from_env({}, data_dir=folder / "data", cache_dir=folder / "cache")
+
+
+@pytest.fixture(scope="module")
+def assistant(folder, settings):
     shutil.copytree(SEEDS, folder / "seeds")
-    settings = Settings.from_env({}, data_dir=folder / "data", cache_dir=folder / "cache")
-    assistant = Assistant.from_paths([folder / "seeds"], index=folder / "index", settings=settings)
+    return Assistant.from_paths([folder / "seeds"], index=folder / "index", settings=settings)
+
+
+@pytest.fixture(scope="module")
+def run(assistant, folder):
     report = folder / "report"
     summary = evaluate(DEV, assistant, cache=False, report=report, progress=False)
     rows = [json.loads(line) for line in (report / "results.jsonl").read_text().splitlines()]
@@ -53,3 +69,22 @@ def test_follow_up_set_meets_the_gate(run):
     assert follow["answers"]["questions"] == GATE["followups"]["questions"]
     correct = round(follow["answers"]["answerable_accuracy"] * follow["answers"]["answerable"])
     assert correct >= GATE["followups"]["correct_min"]
+
+
+@pytest.mark.parametrize("name", ["wiki", "reviews", "tables"])
+def test_public_tune_sample_meets_the_gate(name, assistant, settings, folder):
+    g = GATE["public"]
+    corpus = PUBLIC / name / "corpus"
+    assert corpus.is_dir(), f"{corpus} is missing: the gate needs the public sets (QA_PUBLIC_DIR)"
+    # the whole corpus is indexed (unanswerable rows must find nothing in all of it); the models are shared
+    public = corpus_assistant(corpus, settings, embedder=assistant.embedder, generator=assistant.generator())
+    summary = evaluate(PUBLIC / name / "tune.jsonl", public, cache=False, progress=False, warmup=False,
+                       sample=g["sample"], seed=g["seed"], report=folder / f"report-{name}")
+    a = summary["answers"]
+    assert a["questions"] == g["sample"]
+    correct = round(a["answerable_accuracy"] * a["answerable"])
+    limits = g[name]
+    assert correct >= limits["correct_min"], f"{name}: {correct} of {a['answerable']} answerable correct"
+    if "unanswerable_refused_min" in limits:
+        refused = round(a["refusal_accuracy"] * a["unanswerable"])
+        assert refused >= limits["unanswerable_refused_min"], f"{name}: {refused} of {a['unanswerable']} refused"
