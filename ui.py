@@ -21,6 +21,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no network calls
 import gradio as gr  # noqa: E402
 
 from qa.answer import Answer  # noqa: E402
+from qa.text import MARKER, marker_numbers  # noqa: E402
 from qa.api import Assistant  # noqa: E402
 from qa.documents import load_document  # noqa: E402
 from qa.errors import QAError  # noqa: E402
@@ -186,7 +187,9 @@ def render_answer(answer: Answer, turn: str) -> str:
         return (f"<div class='qa-refusal'>🛈 {html.escape(answer.text)}<br><small>Closest passages are shown "
                 f"under Sources.</small></div>")
     text = html.escape(answer.text)
-    text = re.sub(r"\[(\d+)\]", lambda m: f"<a href='#src-{turn}-{m.group(1)}'><sup>[{m.group(1)}]</sup></a>", text)
+    # every number of a marker ("[1]", "[2, 3]") links to its card
+    text = MARKER.sub(lambda m: "<sup>[" + ", ".join(f"<a href='#src-{turn}-{n}'>{n}</a>" for n in marker_numbers(m.group()))
+                      + "]</sup>", text)
     notes = []
     if answer.conflict:
         notes.append("⚖️ The sources give different figures.")

@@ -12,7 +12,9 @@ import threading
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from .answer import Answer, Answerer, clean_question
+from .answer import Answer, Answerer
+from .questions import clean_question
+from .verification import Verifier
 from .embedding import Embedder, make_embedder
 from .errors import QAError
 from .generation import Generator, make_generator
@@ -120,7 +122,9 @@ class Assistant:
         sources = self.check_sources(sources, retriever)
         answerer = Answerer(retriever, self.generator(generator), k=int(k or self.settings.top_k),
                             context_sentences=self.settings.context_sentences,
-                            max_new_tokens=self.settings.max_new_tokens, sources=sources)
+                            max_new_tokens=self.settings.max_new_tokens, sources=sources,
+                            verifier=Verifier.from_settings(retriever, self.settings),
+                            max_answer_words=self.settings.max_answer_words)
         yield from answerer.stream(question, history)
 
     def ask(self, question: str, *, history: History | None = None, k: int | None = None,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from .documents import Document
 from .embedding import Embedder
+from .sentences import sentence_spans
 
 
 @dataclass(frozen=True)
@@ -33,38 +34,6 @@ class Chunk:
 def chunk_id(source: str, start: int, end: int, text: str) -> str:
     """Stable id: the same document, offsets and text always give the same id."""
     return hashlib.sha256(f"{source}\x00{start}\x00{end}\x00{text}".encode("utf-8")).hexdigest()[:16]
-
-
-# A sentence ends at a line break, or at . ! ? (and closing quotes) followed by space and a capital,
-# digit, quote or bullet. Abbreviations and initials ("Dr.", "U.S.", "e.g.") do not end sentences.
-_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[•\-A-Z0-9\uac00-\ud7a3])")
-_ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "prof", "inc", "ltd", "co", "corp", "jr", "sr", "st", "vs", "etc",
-                  "e.g", "i.e", "approx", "no", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
-                  "sep", "sept", "oct", "nov", "dec", "gov", "dept", "est"}
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) offsets of the sentences of `text`, white space excluded.
-
-    >>> t = "Chile ranks 18th. Dr. Kim agreed.\\nNext line"
-    >>> [t[s:e] for s, e in sentence_spans(t)]
-    ['Chile ranks 18th.', 'Dr. Kim agreed.', 'Next line']
-    """
-    spans: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n]+", text):
-        start, line_end = line.start(), line.end()
-        for m in _END.finditer(text, start, line_end):
-            word = re.search(r"([\w.]+)[.!?]?$", text[start:m.start() + 1])
-            token = (word.group(1) if word else "").lower().rstrip(".")
-            if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()) or re.fullmatch(r"(\w\.)+\w", token):
-                continue
-            spans.append((start, m.end()))
-            start = m.end()
-            while start < line_end and text[start].isspace():
-                start += 1
-        if start < line_end:
-            spans.append((start, line_end))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
 def _split_long(text: str, start: int, end: int, embedder: Embedder, limit: int) -> list[tuple[int, int, int]]:

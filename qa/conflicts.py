@@ -16,8 +16,11 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from .answer import Sentence, figures
+from .evidence import Sentence
 from .retrieval import Retriever
+from .text import figures
+
+CONFLICT_PREFIX = "The documents give different figures: "
 
 _FOCUS = re.compile(
     r"\bhow (?:many|much)\s+(?P<a>[\w\s'’-]+?)\s+(?:is|are|was|were|does|do|did|will|would|has|have|had|can|could)\b|"
@@ -65,12 +68,12 @@ def competing_sentences(question: str, shown: Sequence[Sentence], candidates: Se
     currency = asked_currency(question)
     shown_figures = set().union(*(_stated(s.text, question) for s in shown)) if shown else set()
     shown_windows = {s.window for s in shown}
-    texts = retriever.store.texts
+    store = retriever.store
 
     def about_focus(s: Sentence) -> bool:
         return retriever.term_share(focus_terms, set(retriever.analyzer.terms(s.text))) >= min_focus
 
-    by_position = {(s.source, s.start): s for s in candidates}
+    by_window = {s.window: s for s in candidates}
     out: list[Sentence] = []
     for s in candidates:
         if s.window in shown_windows or s.relevance < min_relevance:
@@ -83,9 +86,9 @@ def competing_sentences(question: str, shown: Sequence[Sentence], candidates: Se
         qualifies = about_focus(s)
         if not qualifies and _ANAPHOR.match(s.text):
             # "That number jumps to 260,000 by 2030." continues the sentence before it
-            before = [c for (src, start), c in by_position.items() if src == s.source and c.end <= s.start
-                      and not texts[src][c.end:s.start].strip()]
-            qualifies = bool(before) and about_focus(before[0])
+            previous = store.neighbour(s.window, -1)
+            before = by_window.get(previous.window) if previous is not None else None
+            qualifies = before is not None and about_focus(before)
         if qualifies:
             out.append(s)
             shown_figures |= stated

@@ -17,8 +17,9 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-from .chunking import sentence_spans
 from .scoring import source_name
+from .sentences import sentence_spans
+from .text import claims_with_markers, has_hangul
 
 MODES = ("dense", "lexical", "hybrid")
 MRR_DEPTH = 20
@@ -76,10 +77,6 @@ def corpus_assistant(corpus: str | Path, settings, *, embedder=None, generator=N
 def fold(text: str) -> str:
     """White space folded to single spaces."""
     return " ".join(text.split())
-
-
-def has_hangul(text: str) -> bool:
-    return bool(re.search(r"[\uac00-\ud7a3]", text))
 
 
 def evidence_key(evidence: str) -> str:
@@ -154,15 +151,6 @@ def amounts(text: str) -> set[float]:
     for m in _AMOUNT.finditer(text):
         value = float(m.group(1).replace(",", "")) * _SCALE_WORDS.get((m.group(2) or "").lower(), 1)
         out.add(round(value, 6))
-    return out
-
-
-def claims_with_markers(text: str) -> list[tuple[str, list[int]]]:
-    """Each stretch of answer text and the markers that close it: "A [1]. B [2][3]." -> [("A", [1]), ("B", [2, 3])]."""
-    out = []
-    for m in re.finditer(r"(.*?)((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)", text, re.DOTALL):
-        numbers = [int(n) for n in re.findall(r"\d+", m.group(2))]
-        out.append((m.group(1).strip(" .:;"), numbers))
     return out
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from typing import Callable, Sequence
 
+from .text import strip_markers
+
 History = Sequence[tuple[str, str]]
 
 _PRONOUN = re.compile(r"\b(?P<pro>it|they|them|he|she)\b|\b(?P<poss>its|their|his|her)\b|"
@@ -73,7 +75,7 @@ def rewrite_followup(question: str, history: History | None,
     if not previous:
         return None
     subject = subject_of(previous)
-    previous_answer = re.sub(r"\s*\[\d+(?:,\s*\d+)*\]", "", previous_answer or "")
+    previous_answer = strip_markers(previous_answer or "")
     if _ASKS_FOR_A_THING.match(previous) and previous_answer:
         # "What did Acme show off?" -> "Orion 2": a pronoun next points at what the answer introduced
         introduced = subject_of(" ".join(n for n in _NAME_SPAN.findall(previous_answer) if n not in previous))

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import re
 
-from .answer import figures
+from .text import HANGUL, HANGUL_RUN, figures
 
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# Words of the Korean answer frames.
+KOREAN_CONFLICT_PREFIX = "문서마다 수치가 다릅니다: "
+_ACCORDING_TO_THE_DOCUMENTS = "문서에 따르면"
 
 # Korean word stems -> English search terms. Longest stem wins; particles are ignored after a match.
 GLOSSARY = {
@@ -67,7 +69,7 @@ def is_korean(text: str) -> bool:
 def english_query(question: str) -> str:
     """English search terms for a Korean question: glossary terms plus its Latin-script words and numbers."""
     out: list[str] = []
-    for token in re.findall(r"[\uac00-\ud7a3]+|[A-Za-z0-9](?:[A-Za-z0-9.&'-]*[A-Za-z0-9])?", question):
+    for token in re.findall(HANGUL_RUN.pattern + r"|[A-Za-z0-9](?:[A-Za-z0-9.&'-]*[A-Za-z0-9])?", question):
         if not HANGUL.search(token):
             out.append(token)
             continue
@@ -165,9 +167,19 @@ def korean_answer(question: str, english_question: str, sentence: str) -> str | 
     if not value:
         return None
     stem = question_stem(question)
-    return f"문서에 따르면 {stem} {value}입니다." if stem else f"문서에 따르면 {value}입니다."
+    return (f"{_ACCORDING_TO_THE_DOCUMENTS} {stem} {value}입니다." if stem
+            else f"{_ACCORDING_TO_THE_DOCUMENTS} {value}입니다.")
+
+
+def korean_statement(question: str, english_question: str, statement: tuple) -> tuple:
+    """A verified statement (text, supporting sentence) presented in Korean: the value framed by
+    `korean_answer`, or else the English text after "according to the documents"."""
+    text, sentence = statement
+    framed = korean_answer(question, english_question, sentence.text)
+    return (framed, sentence) if framed else (f"{_ACCORDING_TO_THE_DOCUMENTS}: {text}", sentence)
 
 
 def korean_refusal() -> str:
+    """The refusal, in Korean."""
     return "문서에는 이에 대한 내용이 없습니다."
 

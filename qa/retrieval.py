@@ -18,6 +18,7 @@ import numpy as np
 from .chunking import embedding_input
 from .documents import title_of
 from .embedding import Embedder
+from .language import FUNCTION_WORDS
 from .store import IndexStore
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -50,18 +51,8 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _TOKEN = re.compile(r"[^\W_]+(?:\.\d+)?")
 
 
-# English function words, question words included: they carry no topic in a question.
-STOPWORDS = frozenset("""
-a about above after again against all also am an and any are aren as at be because been before being below
-between both but by can cannot could couldn did didn do does doesn doing don down during each either else
-ever every few for from further get got had hadn has hasn have haven having he her here hers herself him
-himself his how however i if in into is isn it its itself just let ll me might more most much must mustn my
-myself neither no nor not now of off on once only or other ought our ours ourselves out over own per quite
-rather re same shall shan she should shouldn so some such than that the their theirs them themselves then
-there these they this those through thus to too under until up upon us ve very via was wasn we were weren
-what whatever when where whether which while who whom whose why will with within without won would wouldn
-yet you your yours yourself yourselves
-""".split())
+# English function words (qa/language.py): they carry no topic in a question.
+STOPWORDS = FUNCTION_WORDS
 
 
 class Analyzer:
@@ -124,7 +115,6 @@ class Retriever:
             self._bm25 = bm25s.BM25()
             self._bm25.index([terms or [""] for terms in corpus], show_progress=False)
         self._lock = threading.Lock()
-        self._row_windows: dict[int, list[int]] | None = None
         self._rows_by_source: dict[str, np.ndarray] | None = None
         self._sentence_df: dict[str, int] | None = None
         self._df: dict[str, int] = {}
@@ -231,16 +221,6 @@ class Retriever:
             raise ValueError(f"unknown retrieval mode {mode!r}")
         ranked = ranked[:k]
         return Retrieval([self._passage(r, s) for r, s in ranked], [r for r, _ in ranked], vector)
-
-    def sentences_of(self, row: int) -> list[int]:
-        """The sentence windows whose sentence lies in chunk `row`, in document order."""
-        if self._row_windows is None:
-            mapping: dict[int, list[int]] = {}
-            for w, (first, last) in enumerate(self.store.window_rows[:, :2]):
-                for r in range(int(first), int(last) + 1):
-                    mapping.setdefault(r, []).append(w)
-            self._row_windows = mapping
-        return self._row_windows.get(row, [])
 
     def sentence_share(self, term: str) -> float:
         """The share of the index's sentences that hold an analyzed term (chunks overlap, sentences do not)."""

@@ -49,6 +49,13 @@ class Settings:
     threads: int = 0  # 0: every core
     max_new_tokens: int = 80
     context_sentences: int = 6  # sentences shown to the model
+    # Verification (qa/verification.py) and composition.
+    verify_min_relevance: float = 0.30  # a supporting sentence is at least this relevant to the question
+    verify_min_overlap: float = 0.5  # ...and holds this share of the claim's IDF weight
+    verify_min_cosine: float = 0.6  # ...or is this close to the claim in meaning
+    verify_max_anchor_share: float = 0.12  # a name in fewer than this share of sentences is distinctive
+    verify_near_chars: int = 300  # names of a claim must occur this close to its supporting sentence
+    max_answer_words: int = 60  # SCORING.md's cap; conflicts and continuations are fitted to it
     # Documents.
     max_file_bytes: int = 20 * 1024 * 1024
     max_question_chars: int = 2_000

@@ -97,6 +97,17 @@ def build_faiss(vectors: np.ndarray, spec: str):
     return index
 
 
+@dataclass(frozen=True)
+class StoredSentence:
+    """One indexed sentence: its vector id (`window`), its document and its exact span there."""
+
+    window: int
+    source: str
+    start: int
+    end: int
+    text: str
+
+
 @dataclass
 class IndexStore:
     """One loaded generation of an index: manifest, chunks, document texts, vectors and FAISS index."""
@@ -108,6 +119,7 @@ class IndexStore:
     window_rows: np.ndarray  # (n_vectors, 4): first and last chunk row of each vector's sentence, its start, end
     faiss_index: object = None
     documents: dict[str, DocumentRecord] = field(default_factory=dict)
+    _chunk_sentences: dict[int, list[int]] | None = field(default=None, repr=False, compare=False)
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -234,6 +246,42 @@ class IndexStore:
         _enable_reconstruction(index)
         return cls(folder=gen, manifest=manifest, chunks=chunks, texts=texts,
                    window_rows=window_rows, faiss_index=index, documents=documents)
+
+    # --- the read API of answering code: sentences, their neighbours, spans of text -----------------
+
+    def sentence(self, window: int) -> StoredSentence:
+        """The sentence whose vector is `window`."""
+        first, _, start, end = (int(x) for x in self.window_rows[window])
+        source = self.chunks[first].source
+        return StoredSentence(int(window), source, start, end, self.texts[source][start:end])
+
+    def sentences_in_chunk(self, row: int) -> list[int]:
+        """The sentences (vector ids) whose sentence lies in chunk `row`, in document order."""
+        if getattr(self, "_chunk_sentences", None) is None:
+            mapping: dict[int, list[int]] = {}
+            for w, (first, last) in enumerate(self.window_rows[:, :2]):
+                for r in range(int(first), int(last) + 1):
+                    mapping.setdefault(r, []).append(w)
+            self._chunk_sentences = mapping
+        return self._chunk_sentences.get(row, [])
+
+    def neighbour(self, window: int, step: int) -> StoredSentence | None:
+        """The sentence `step` places after (or before, when negative) `window` in its document, when only
+        white space lies between them; else None."""
+        other = window + step
+        if not 0 <= other < len(self.window_rows):
+            return None
+        here, there = self.sentence(window), self.sentence(other)
+        if there.source != here.source:
+            return None
+        a, b = (here.end, there.start) if step > 0 else (there.end, here.start)
+        if a > b or self.texts[here.source][a:b].strip():
+            return None
+        return there
+
+    def text_span(self, source: str, start: int, end: int) -> str:
+        """The text of document `source` between `start` and `end`, clipped to the document."""
+        return self.texts[source][max(0, start):max(0, end)]
 
     def vectors_of(self, ids) -> np.ndarray:
         """The stored vectors `ids` (exact for a flat index, 8-bit precision for IVF-SQ8)."""

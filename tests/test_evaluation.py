@@ -6,7 +6,8 @@ import pytest
 from qa.answer import Answer, Citation
 from qa.api import Assistant
 from qa.cli import main
-from qa.evaluation import amounts, claims_with_markers, compare, evaluate, quote_figure_share
+from qa.evaluation import amounts, compare, evaluate, quote_figure_share
+from qa.text import claims_with_markers
 from qa.generation import ScriptedGenerator
 
 

@@ -1,7 +1,7 @@
 """Follow-ups, conflicting figures and Korean questions, with a scripted model."""
 import pytest
 
-from qa.answer import is_scoped
+from qa.questions import is_scoped
 from qa.api import Assistant
 from qa.conflicts import asked_currency, focus_of
 from qa.followups import rewrite_followup, subject_of

@@ -4,7 +4,8 @@ import shutil
 
 import pytest
 
-from qa.answer import Answer, figures
+from qa.answer import Answer
+from qa.text import figures
 from qa.api import Assistant
 from qa.settings import Settings
 

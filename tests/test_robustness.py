@@ -2,7 +2,7 @@
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from qa.answer import clean_question
+from qa.questions import clean_question
 from qa.api import Assistant
 from qa.chunking import chunk_document, sentence_spans
 from qa.documents import document_from_bytes, normalize_text

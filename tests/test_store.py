@@ -140,3 +140,28 @@ def test_ivf_index_finds_the_nearest_neighbours():
     _, want = exact.search(queries, 10)
     recall = np.mean([len(set(g) & set(w)) / 10 for g, w in zip(got, want)])
     assert spec.startswith("IVF") and recall >= 0.9
+
+
+def test_read_api_sentences_neighbours_and_spans(settings, embedder, corpus):
+    from qa.api import Assistant
+
+    store = Assistant.from_paths([corpus], index=settings.index_dir, settings=settings, embedder=embedder).store
+    sentences = [store.sentence(w) for w in range(len(store.window_rows))]
+    for s in sentences:
+        assert store.texts[s.source][s.start:s.end] == s.text
+    robots = [s for s in sentences if s.source == "robots.txt"]
+    first, second = robots[1], robots[2]  # "Korea has 1,012 ...", "That robot density is ..."
+    assert first.text.startswith("Korea has") and second.text.startswith("That robot density")
+    assert store.neighbour(first.window, 1) == second
+    assert store.neighbour(second.window, -1) == first
+    # no neighbour across documents, nor past either end of the index
+    last = max(range(len(sentences)), key=lambda w: w)
+    assert store.neighbour(last, 1) is None and store.neighbour(0, -1) is None
+    boundary = [w for w in range(len(sentences) - 1) if sentences[w].source != sentences[w + 1].source]
+    assert boundary and all(store.neighbour(w, 1) is None for w in boundary)
+    # every sentence of a chunk is listed for it, in document order
+    for row, chunk in enumerate(store.chunks):
+        listed = [store.sentence(w) for w in store.sentences_in_chunk(row)]
+        assert listed and all(s.source == chunk.source for s in listed)
+        assert [s.start for s in listed] == sorted(s.start for s in listed)
+    assert store.text_span("robots.txt", -50, 6) == "Robots"

@@ -39,7 +39,7 @@ def _answer(text, refused=False, quote="robots <b>1,012</b>"):
 def test_answers_and_sources_are_escaped_with_links_and_highlights():
     html = ui.render_answer(_answer("Korea <script>alert(1)</script> has 1,012 [1]."), "t1")
     assert "<script>" not in html and "&lt;script&gt;" in html
-    assert "<a href='#src-t1-1'><sup>[1]</sup></a>" in html
+    assert "<sup>[<a href='#src-t1-1'>1</a>]</sup>" in html
     cards = ui.render_sources(_answer("x [1]."), "t1")
     assert "id='src-t1-1'" in cards and "<mark>robots &lt;b&gt;1,012&lt;/b&gt;</mark>" in cards
     assert "evil&lt;script&gt;.txt" in cards and "<script>" not in cards

@@ -1,0 +1,84 @@
+"""What a question is and what it asks for: cleaning user input, the kind of answer it needs (a figure, a
+date, a name), whether it fixes its own scope. English rules; the words are data in `qa/language.py`
+where they are shared.
+
+Example:
+    >>> clean_question("  How big\\x00 is it?\\n", 100)
+    'How big is it?'
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .errors import QuestionError
+from .language import MONTHS
+from .text import figures, names
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_question(question: object, max_chars: int) -> str:
+    """The question with control characters removed and white space folded; `QuestionError` when unusable."""
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    if len(question) > max_chars:
+        raise QuestionError(f"the question is {len(question):,} characters long; the limit is {max_chars:,}")
+    text = " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFC", question)).split())
+    if not text:
+        raise QuestionError("the question is empty")
+    if not re.search(r"\w", text):
+        raise QuestionError("the question has no words")
+    return text
+
+
+# What a question asks for. An answer that does not hold that kind of thing does not answer it, however
+# well its words match: "How many moons does Mars have?" needs a figure, "What is X called?" a name.
+ASKS_NUMBER = re.compile(
+    r"\bhow (many|much|big|large|long|far|old|fast|high|small)\b|\bwhat (percentage|percent|share|number|amount|"
+    r"size|fines?|penalt\w*|cost|price|budget|salary|revenue)\b|\bby how\b", re.IGNORECASE)
+_ASKS_DATE = re.compile(r"\bwhen (did|does|do|is|was|will|were|are|has|had|can|could|should)\b|"
+                        r"\bwhat (year|date|month|day|time)\b|\bin which year\b", re.IGNORECASE)
+_ASKS_NAMING = re.compile(r"\b(called|named|name of|the name)\b", re.IGNORECASE)
+_NAMES_SOMETHING = re.compile(r"\b(called|named|dubbed|known as|titled|branded|nicknamed)\b|(?-i:[\"“‘]|(?<!\w)')[A-Z]",
+                              re.IGNORECASE)
+_ASKS_NAME = re.compile(r"^\s*who\b|\bwhich (\w+ )?(company|companies|firm|agency|organi[sz]ation|ministry|"
+                        r"publication|country|countries|analyst|university|person|people|team|teams|model|models|city)\b",
+                        re.IGNORECASE)
+_DATE = re.compile(r"\b(1[89]|20)\d\d\b|\b(" + "|".join(MONTHS) + r")\b|\b(last|next|this) (year|month|week)\b|\bago\b",
+                   re.IGNORECASE)
+
+
+def asks_for_number(question: str) -> bool:
+    """True when the question asks for a figure ("how many", "what percentage"...)."""
+    return ASKS_NUMBER.search(question) is not None
+
+
+def answers_the_kind_asked(question: str, answer: str) -> bool:
+    """True when `answer` holds the kind of thing the question asks for (a figure, a date, a name).
+
+    >>> answers_the_kind_asked("How many moons does Mars have?", "Mars is a red planet.")
+    False
+    """
+    if ASKS_NUMBER.search(question) and not (figures(answer) - figures(question)):
+        return False
+    if _ASKS_DATE.search(question) and not _DATE.search(answer):
+        return False
+    if _ASKS_NAMING.search(question) and not _NAMES_SOMETHING.search(answer):
+        return False
+    if _ASKS_NAME.search(question) and not (names(answer) - names(question)):
+        return False
+    return True
+
+
+_SCOPE = re.compile(r"\b(after|before|since|until|during|compared|first|last|initial|final|left|remaining|"
+                    r"currently|now|previous|next)\b|\b(in|by|of|for) (19|20)\d\d\b", re.IGNORECASE)
+
+
+def is_scoped(question: str) -> bool:
+    """True when a question fixes a date, stage or comparison: it then has one answer, not several.
+
+    >>> is_scoped("How many teams were left after the first evaluation?"), is_scoped("How many moons does Jupiter have?")
+    (True, False)
+    """
+    return bool(_SCOPE.search(question))

@@ -1,0 +1,147 @@
+"""Verification: every claim of the model's reply needs one supporting sentence among the candidates;
+unsupported claims are dropped, and what is left must hold the kind of thing the question asks for.
+
+Example:
+    >>> split_claims("Answer: The tower is 330 m tall [1]. It opened in 1889.")
+    ['The tower is 330 m tall.', 'It opened in 1889.']
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .evidence import Sentence
+from .questions import answers_the_kind_asked
+from .retrieval import Retriever
+from .sentences import sentence_spans
+from .text import contains_name, figures, is_denial, names, strip_markers
+
+# A reply that says it does not know: refused, never verified.
+_REFUSAL = re.compile(r"not\s*found|do(?:es)? not (?:say|contain|mention|provide|specify|state)|"
+                      r"no information|not (?:mentioned|specified|provided|stated)|cannot (?:find|answer)|"
+                      r"don't know|do not know|unknown", re.IGNORECASE)
+
+
+def says_it_does_not_know(reply: str) -> bool:
+    """True for a reply that declines ("not found", "I don't know"...)."""
+    return _REFUSAL.search(reply) is not None
+
+
+@dataclass
+class Verifier:
+    """Checks claims against candidate sentences. Its thresholds are `Settings` fields (`verify_*`)."""
+
+    retriever: Retriever
+    min_relevance: float = 0.30  # a support must be this relevant to the question
+    min_overlap: float = 0.5  # share of the claim's term weight (IDF) found in the supporting sentence
+    min_cosine: float = 0.6  # or this close in meaning (claim vs the sentence's window)
+    max_anchor_share: float = 0.12  # a name in fewer than this share of the sentences is distinctive
+    near_chars: int = 300  # names must occur within this many characters of the supporting sentence
+
+    @classmethod
+    def from_settings(cls, retriever: Retriever, settings) -> "Verifier":
+        """A verifier with the thresholds of `settings`."""
+        return cls(retriever, min_relevance=settings.verify_min_relevance, min_overlap=settings.verify_min_overlap,
+                   min_cosine=settings.verify_min_cosine, max_anchor_share=settings.verify_max_anchor_share,
+                   near_chars=settings.verify_near_chars)
+
+    def distinctive(self, text: str) -> set[str]:
+        """The names of `text` that are rare in the corpus (or absent from it): common ones (the corpus's
+        main topic) prove nothing, while a rare or unknown name is exactly what a model invents or misplaces."""
+        out = set()
+        for name in names(text):
+            if not re.search(r"[a-z0-9]", name):
+                continue  # Hangul: the English passages cannot contain it
+            terms = self.retriever.analyzer.terms(name)
+            if terms and all(self.retriever.sentence_share(t) < self.max_anchor_share for t in terms):
+                out.add(name)
+        return out
+
+    def support(self, claim: str, claim_vector: np.ndarray, question: str,
+                candidates: Sequence[Sentence]) -> Sentence | None:
+        """The candidate sentence that best supports `claim`, or None.
+
+        A support is relevant to the question and states every figure of the claim; every name of the
+        claim, and at least one distinctive name of the question, occur in it or next to it; and it
+        holds most of the claim's terms or is close to it in meaning.
+        """
+        store = self.retriever.store
+        claim_figures = figures(claim) - figures(question)
+        claim_names = self.distinctive(claim)
+        claim_terms = set(self.retriever.analyzer.terms(claim))
+        anchors = self.distinctive(question)
+        best, best_score = None, 0.0
+        negated = is_denial(claim)
+        for s in candidates:
+            if s.relevance < self.min_relevance or not claim_figures <= figures(s.text):
+                continue
+            if s.text.rstrip().endswith("?") or negated != is_denial(s.text):
+                continue  # a question states nothing; a denial needs a denial
+            near = store.text_span(s.source, s.start - self.near_chars, s.end + self.near_chars).lower()
+            if not all(contains_name(n, near) for n in claim_names):
+                continue
+            if anchors and not any(contains_name(a, near) for a in anchors):
+                continue
+            overlap = self.retriever.term_share(claim_terms, set(self.retriever.analyzer.terms(s.text)))
+            cosine = float(store.vector(s.window) @ claim_vector)
+            if overlap < self.min_overlap and cosine < self.min_cosine:
+                continue
+            score = overlap + cosine + s.relevance
+            if score > best_score:
+                best, best_score = s, score
+        return best
+
+
+def split_claims(text: str) -> list[str]:
+    """The sentences of a reply, markers removed."""
+    text = strip_markers(text).strip()
+    text = re.sub(r"^(answer|a)\s*:\s*", "", text, flags=re.IGNORECASE)
+    return [text[s:e].strip() for s, e in sentence_spans(text) if re.search(r"\w", text[s:e])]
+
+
+def trim_unfinished(raw: str) -> str:
+    """Cut a reply that stopped at the token limit back to its last complete clause, so a figure cut
+    in half ("by 2027/20") is not checked as a claim.
+
+    >>> trim_unfinished("It opened in 1889, and by 19")
+    'It opened in 1889.'
+    """
+    text = raw.rstrip()
+    if not text or text[-1] in ".!?)\"'”’":
+        return text
+    last_sentence_start = max(text.rfind(". "), text.rfind("! "), text.rfind("? "))
+    cut = text.rfind(",")
+    if cut > last_sentence_start:
+        return text[:cut].rstrip() + "."
+    if last_sentence_start >= 0:
+        return text[:last_sentence_start + 1]
+    return text
+
+
+Supported = tuple[str, Sentence]  # (a claim of the reply, the sentence that supports it)
+
+
+def verify_reply(question: str, raw: str, candidates: Sequence[Sentence], verifier: Verifier,
+                 truncated: bool = False, extractive: bool = True) -> list[Supported] | None:
+    """The supported claims of a reply, each with its supporting sentence; None when the reply declines,
+    nothing is supported, or what is supported does not hold the kind of thing asked (judged on the
+    supporting sentences when `extractive`, since they are what the answer will show)."""
+    if not raw.strip() or says_it_does_not_know(raw):
+        return None
+    claims = split_claims(trim_unfinished(raw) if truncated else raw)
+    if not claims:
+        return None
+    vectors = verifier.retriever.embedder.embed(claims)
+    supported: list[Supported] = []
+    for claim, vector in zip(claims, vectors):
+        s = verifier.support(claim, vector, question, candidates)
+        if s is not None:
+            supported.append((claim, s))
+    if not supported:
+        return None
+    if not answers_the_kind_asked(question, " ".join(s.text if extractive else c for c, s in supported)):
+        return None
+    return supported
