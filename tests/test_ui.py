@@ -119,7 +119,7 @@ def test_chat_streams_then_shows_the_verified_answer(app):
     texts = [o[1][-1]["content"] for o in outputs]
     assert any("▌" in t for t in texts[:-1])
     final_box, chat, pairs, sources = outputs[-1]
-    assert "NC AI built the VAETKI model" in chat[-1]["content"] and "<sup>[1]</sup>" in chat[-1]["content"]
+    assert "NC AI built the VAETKI model" in chat[-1]["content"] and ">1</a>]</sup>" in chat[-1]["content"]
     assert pairs[-1][0] == "Which company built the VAETKI model?"
     assert "models.md" in sources and "<mark>" in sources
     # an empty question does nothing
