@@ -242,8 +242,8 @@ def build(app: App) -> gr.Blocks:
             with gr.Column(scale=2):
                 with gr.Accordion("Settings", open=False):
                     k = gr.Slider(1, 10, value=app.settings.top_k, step=1, label="Passages to retrieve")
-                    generator = gr.Radio(["default", "light"], value=app.settings.generator
-                                         if app.settings.generator in ("default", "light") else "default",
+                    generator = gr.Radio(["default", "1.5b", "light"], value=app.settings.generator
+                                         if app.settings.generator in ("default", "1.5b", "light") else "default",
                                          label="Generator")
                 gr.Markdown("### Documents")
                 table = gr.Dataframe(app.documents_table(), headers=["document", "chunks", "size"], interactive=False,

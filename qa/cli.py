@@ -174,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("-k", type=int, default=None, help="passages to retrieve (default 5)")
     p.add_argument("--index", metavar="DIR", help="index folder (default: the project's index/)")
-    p.add_argument("--generator", default=None, help="default, light, a .gguf file or a model folder")
+    p.add_argument("--generator", default=None, help="default, 0.5b, 1.5b, light, a .gguf file or a model folder")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     _source_option(p)
     p.set_defaults(run=cmd_ask)

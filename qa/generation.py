@@ -9,11 +9,13 @@ Example:
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Callable, Iterator, Protocol, Sequence
 
 from .errors import QAError
@@ -180,7 +182,43 @@ def make_generator(name: str, settings: Settings) -> Generator:
         return OpenAIGenerator(settings.openai_base_url, settings.openai_model or name)
     spec = resolve_model(name, settings)
     if backend == "llama_cpp":
-        return LlamaCppGenerator(spec, threads=settings.threads or None)
-    if backend == "transformers":
-        return TransformersGenerator(spec)
-    raise GenerationError(f"unknown back-end {backend!r} (choose llama_cpp, transformers or openai)")
+        generator: Generator = LlamaCppGenerator(spec, n_ctx=settings.n_ctx, threads=settings.threads or None)
+    elif backend == "transformers":
+        generator = TransformersGenerator(spec)
+    else:
+        raise GenerationError(f"unknown back-end {backend!r} (choose llama_cpp, transformers or openai)")
+    if settings.generation_cache_dir:
+        generator = CachedGenerator(generator, Path(settings.generation_cache_dir) / spec.name)
+    return generator
+
+
+class CachedGenerator:
+    """A development aid: replies are stored on disk by prompt, and the same prompt is answered from the
+    store. Decoding is greedy, so a stored reply is the reply; tuning the steps after generation then
+    re-runs in seconds. Off unless `QA_GENERATION_CACHE_DIR` is set; never for timing.
+
+    >>> import tempfile
+    >>> g = CachedGenerator(ScriptedGenerator(lambda m: "Seven spots."), Path(tempfile.mkdtemp()))
+    >>> "".join(g.stream([{"role": "user", "content": "?"}])), "".join(g.stream([{"role": "user", "content": "?"}]))
+    ('Seven spots.', 'Seven spots.')
+    >>> len(g.inner.calls)
+    1
+    """
+
+    def __init__(self, inner: Generator, folder: Path) -> None:
+        self.inner, self.folder, self.name = inner, Path(folder), inner.name
+
+    def stream(self, messages: Messages, max_tokens: int = 96, stop: Sequence[str] = ()) -> Iterator[str]:
+        key = hashlib.sha256(json.dumps([messages, max_tokens, list(stop)], sort_keys=True).encode()).hexdigest()
+        file = self.folder / key[:2] / f"{key}.json"
+        if file.is_file():
+            yield from json.loads(file.read_text(encoding="utf-8"))
+            return
+        pieces = []
+        for piece in self.inner.stream(messages, max_tokens=max_tokens, stop=stop):
+            pieces.append(piece)
+            yield piece
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(pieces), encoding="utf-8")
+        os.replace(tmp, file)

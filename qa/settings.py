@@ -47,6 +47,8 @@ class Settings:
     openai_base_url: str = ""
     openai_model: str = ""
     threads: int = 0  # 0: every core
+    n_ctx: int = 2048  # the generator's context window, in tokens
+    generation_cache_dir: str = ""  # development only: replay stored replies by prompt (see CachedGenerator)
     max_new_tokens: int = 80
     context_sentences: int = 6  # sentences shown to the model
     # Verification (qa/verification.py) and composition.

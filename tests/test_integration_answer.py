@@ -124,3 +124,18 @@ def test_follow_up_with_the_real_model(seeds_assistant):
                                  history=[("What is SK Telecom's A.X K1?", "A hyperscale language model [1].")])
     assert answer.rewritten and "A.X K1" in answer.rewritten
     assert "519 billion" in answer.text
+
+
+def test_the_1_5b_profile_is_assembled_verified_and_answers(tmp_path):
+    from qa.generation import make_generator
+    from qa.models import SPLIT_MODELS, resolve_model, sha256_file
+
+    settings = Settings.from_env({})
+    spec = resolve_model("1.5b", settings)
+    assert spec.path.stat().st_size == 1_117_320_768
+    assert sha256_file(spec.path) == SPLIT_MODELS["1.5b"].sha256
+    g = make_generator("1.5b", settings)
+    messages = [{"role": "user", "content": "Facts:\n1. The Eiffel Tower is 330 metres tall.\n\n"
+                                            "Question: How tall is the Eiffel Tower? Reply with the figure only."}]
+    reply = "".join(g.stream(messages, max_tokens=16))
+    assert "330" in reply
