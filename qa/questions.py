@@ -45,8 +45,10 @@ _NAMES_SOMETHING = re.compile(r"\b(called|named|dubbed|known as|titled|branded|n
 _ASKS_NAME = re.compile(r"^\s*who\b|\bwhich (\w+ )?(company|companies|firm|agency|organi[sz]ation|ministry|"
                         r"publication|country|countries|analyst|university|person|people|team|teams|model|models|city)\b",
                         re.IGNORECASE)
-_DATE = re.compile(r"\b(1[89]|20)\d\d\b|\b(" + "|".join(MONTHS) + r")\b|\b(last|next|this) (year|month|week)\b|\bago\b",
-                   re.IGNORECASE)
+# A date of any period: a year of three or four digits (or a decade, "1990s"), a century, a month, a
+# relative date.
+_DATE = re.compile(r"(?<![\d,.$€£¥₩])\b\d{3,4}s?\b(?![,.]\d)|\b\d{1,2}(st|nd|rd|th) century\b|\b(" + "|".join(MONTHS) +
+                   r")\b|\b(last|next|this) (year|month|week)\b|\bago\b|\b(today|yesterday)\b", re.IGNORECASE)
 
 
 def asks_for_number(question: str) -> bool:
@@ -59,6 +61,8 @@ def answers_the_kind_asked(question: str, answer: str) -> bool:
 
     >>> answers_the_kind_asked("How many moons does Mars have?", "Mars is a red planet.")
     False
+    >>> [answers_the_kind_asked("When was it built?", a) for a in ("in 1066", "the 13th century", "long ago", "$250")]
+    [True, True, True, False]
     """
     if ASKS_NUMBER.search(question) and not (figures(answer) - figures(question)):
         return False
