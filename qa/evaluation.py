@@ -11,6 +11,7 @@ Example:
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -102,8 +103,9 @@ def evaluate_retrieval(path: str | Path, assistant, k: int = 5, modes: Iterable[
     """
     from .korean import english_query, is_korean
 
-    questions = [q for q in load_questions(path) if q.get("type") != "unanswerable" and q.get("evidence")]
-    questions = sample_questions(questions, sample, seed)
+    # sampled before filtering, so `--sample N --seed S` picks the same rows as `qa eval`
+    questions = [q for q in sample_questions(load_questions(path), sample, seed)
+                 if q.get("type") != "unanswerable" and q.get("evidence")]
     summary: dict = {"k": k, "rows": []}
     for mode in modes:
         groups: dict[str, list[tuple[int | None]]] = {"english": [], "korean": []}
@@ -174,8 +176,10 @@ def _code_version() -> str:
 def _cache_key(q: dict, assistant, k, generator) -> str:
     manifest = json.dumps(assistant.store.manifest, sort_keys=True)
     settings = assistant.settings
+    # every setting but folders: a tuning variable (QA_VERIFY_*, QA_MAX_NEW_TOKENS...) changes the answers
+    tunables = {k: v for k, v in dataclasses.asdict(settings).items() if not isinstance(v, Path)}
     parts = [q["question"], json.dumps(q.get("history", [])), json.dumps(scope_of(q)), _code_version(),
-             generator or settings.generator,
+             json.dumps(tunables, sort_keys=True, default=str), generator or settings.generator,
              settings.backend, str(k or settings.top_k), hashlib.sha256(manifest.encode()).hexdigest()]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 import threading
 import urllib.error
 import urllib.request
@@ -188,7 +189,10 @@ def make_generator(name: str, settings: Settings) -> Generator:
     else:
         raise GenerationError(f"unknown back-end {backend!r} (choose llama_cpp, transformers or openai)")
     if settings.generation_cache_dir:
-        generator = CachedGenerator(generator, Path(settings.generation_cache_dir) / spec.name)
+        # one folder per back-end and model file (by name and size): a profile that changes its model
+        # never replays another model's replies
+        size = spec.path.stat().st_size if spec.path.is_file() else 0
+        generator = CachedGenerator(generator, Path(settings.generation_cache_dir) / f"{backend}-{spec.path.name}-{size}")
     return generator
 
 
@@ -219,6 +223,7 @@ class CachedGenerator:
             pieces.append(piece)
             yield piece
         file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = file.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(pieces), encoding="utf-8")
+        fd, tmp = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(pieces, f)
         os.replace(tmp, file)

@@ -22,6 +22,8 @@ from .language import FUNCTION_WORDS
 from .store import IndexStore
 
 Mode = Literal["hybrid", "dense", "lexical"]
+# A search restricted to at most this many sentence vectors scores them exactly (a few ms at 50k).
+EXACT_SUBSET_MAX = 50_000
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ class Retriever:
             self._bm25.index([terms or [""] for terms in corpus], show_progress=False)
         self._lock = threading.Lock()
         self._rows_by_source: dict[str, np.ndarray] | None = None
+        self._windows_by_source: dict[str, np.ndarray] | None = None
         self._sentence_df: dict[str, int] | None = None
         self._df: dict[str, int] = {}
         for terms in corpus:
@@ -140,16 +143,22 @@ class Retriever:
         if not n_windows:
             return []
         vector = self.embed_query(query) if isinstance(query, str) else query
-        params = None
+        want = 4 * depth  # several windows map to one chunk: look deeper than `depth` to fill `depth` chunks
         if sources is not None:
             windows = self.windows_of(sources)
             if not len(windows):
                 return []
-            params = _search_params(self.store.faiss_index, windows)
-            n_windows = len(windows)
-        # Several windows map to one chunk: look deeper than `depth` to fill `depth` chunks.
-        kwargs = {"params": params} if params is not None else {}
-        scores, hits = self.store.faiss_index.search(vector.reshape(1, -1), min(n_windows, 4 * depth), **kwargs)
+            if len(windows) <= EXACT_SUBSET_MAX:
+                # exact scores over the named documents' own vectors: an IVF index probing a few lists
+                # could miss a document whose sentences sit in other lists
+                exact = self.store.vectors_of(windows) @ vector
+                order = np.argsort(-exact, kind="stable")[:want]
+                scores, hits = exact[order].reshape(1, -1), windows[order].reshape(1, -1)
+            else:
+                scores, hits = self.store.faiss_index.search(vector.reshape(1, -1), min(len(windows), want),
+                                                             params=_search_params(self.store.faiss_index, windows))
+        else:
+            scores, hits = self.store.faiss_index.search(vector.reshape(1, -1), min(n_windows, want))
         best: dict[int, float] = {}
         for w, score in zip(hits[0], scores[0]):
             if w < 0:
@@ -178,7 +187,8 @@ class Retriever:
         return [(int(r), float(scores[r])) for r in order if scores[r] > 0]
 
     def rows_of(self, sources: Collection[str]) -> np.ndarray:
-        """The chunk rows of the documents `sources` (document ids), in index order."""
+        """The chunk rows of the documents `sources` (document ids; one id may be a plain string), in index order."""
+        sources = [sources] if isinstance(sources, str) else sources
         if self._rows_by_source is None:
             mapping: dict[str, list[int]] = {}
             for r, c in enumerate(self.store.chunks):
@@ -189,11 +199,15 @@ class Retriever:
 
     def windows_of(self, sources: Collection[str]) -> np.ndarray:
         """The sentence windows (vector ids) of the documents `sources`."""
-        rows = self.rows_of(sources)
-        if not len(rows):
-            return rows
-        first = self.store.window_rows[:, 0]
-        return np.flatnonzero(np.isin(first, rows)).astype(np.int64)
+        sources = [sources] if isinstance(sources, str) else sources
+        if self._windows_by_source is None:
+            owner = [self.store.chunks[int(first)].source for first in self.store.window_rows[:, 0]]
+            mapping: dict[str, list[int]] = {}
+            for w, source in enumerate(owner):
+                mapping.setdefault(source, []).append(w)
+            self._windows_by_source = {doc: np.asarray(ws, dtype=np.int64) for doc, ws in mapping.items()}
+        parts = [self._windows_by_source[doc] for doc in sorted(set(sources)) if doc in self._windows_by_source]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid",
                sources: Collection[str] | None = None) -> list[Passage]:
@@ -259,9 +273,9 @@ def _search_params(index, ids: np.ndarray):
     except RuntimeError:
         ivf = None
     if ivf is not None:
-        # A restricted search on IVF probes more lists: the allowed vectors may sit in few of them.
-        params = faiss.SearchParametersIVF(sel=selector, nprobe=min(ivf.nlist, 4 * ivf.nprobe))
+        # every list is probed: the allowed vectors may sit in any of them
+        params = faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nlist)
     else:
         params = faiss.SearchParameters(sel=selector)
-    params._selector = selector  # the parameters hold a raw pointer: keep the selector alive with them
+    params._selector = selector  # keep the selector alive as long as the parameters (SWIG holds a raw pointer)
     return params

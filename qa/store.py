@@ -266,8 +266,10 @@ class IndexStore:
         return self._chunk_sentences.get(row, [])
 
     def neighbour(self, window: int, step: int) -> StoredSentence | None:
-        """The sentence `step` places after (or before, when negative) `window` in its document, when only
-        white space lies between them; else None."""
+        """The sentence right after (`step` = 1) or right before (`step` = -1) `window` in its document, when
+        only white space lies between them; else None."""
+        if step not in (1, -1):
+            raise ValueError(f"step must be 1 or -1, not {step}")
         other = window + step
         if not 0 <= other < len(self.window_rows):
             return None

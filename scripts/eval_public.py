@@ -7,8 +7,9 @@ Reported per split: answerable accuracy (with a 95 % Wilson interval), unanswera
 refused, token F1, median answer words, retrieval recall@5 of the evidence, p50 latency; and per set the
 tune - check gap of answerable accuracy with a 95 % interval.
 
-`check` splits are reported as totals only: no report folder, no question, no id is written or printed
-for them (reading `check` questions one by one turns them into `tune`). `tune` splits get a report folder
+`check` splits are reported as totals only: no report folder, no answer cache, no question, no id is
+written or printed for them (reading `check` questions one by one turns them into `tune`); so an
+interrupted run asks a check split again from its start. `tune` splits get a report folder
 under reports/public/ to study.
 
 Writes bench/public.json and the table between the `public-eval` markers of README.md.
@@ -99,9 +100,9 @@ def table(results: dict) -> str:
                 continue
             ci = f["answerable_accuracy_95"]
             acc = f"{_cell(f['answerable_accuracy'])} ({ci[0]:.2f}–{ci[1]:.2f})" if ci else "–"
-            unans = f"{_cell(f['unanswerable_refused'])} of {f['unanswerable']}" if f["unanswerable"] else "–"
+            unans = f"{f['unanswerable_refused_count']} of {f['unanswerable']}" if f["unanswerable"] else "–"
             lines.append(f"| {name} | {split} | {f['questions']} | {acc} | {unans} | {_cell(f['answerable_refused'])} "
-                         f"| {_cell(f['token_f1'])} | {_cell(f['median_answer_words'], 1)} "
+                         f"| {_cell(f['token_f1'])} | {_cell(float(f['median_answer_words'] or 0), 1)} "
                          f"| {_cell(f[f'retrieval_recall@{k}'])} | {_cell(f['latency_p50_s'], 2)} s |")
     gaps = [f"{name} {g['gap']:+.3f} (95 % CI {g['low']:+.3f} to {g['high']:+.3f})"
             for name, splits in results["sets"].items() if (g := splits.get("gap"))]
@@ -166,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             report = ROOT / "reports" / "public" / f"{name}-{split}" if split != "check" else None
             t0 = time.perf_counter()
-            summary = evaluate(files[split], assistant, cache=not args.no_cache, report=report,
+            # a check split is neither reported nor cached: its questions must not be written anywhere
+            summary = evaluate(files[split], assistant, cache=split != "check" and not args.no_cache, report=report,
                                progress=sys.stderr.isatty(), sample=args.sample, seed=args.seed)
             figures = split_figures(summary, settings.top_k)
             results["sets"][name][split] = figures

@@ -7,7 +7,8 @@ import pytest
 from qa.api import Assistant
 from qa.cli import main
 from qa.errors import QAError
-from qa.evaluation import corpus_index_dir, evaluate, evaluate_retrieval, sample_questions, scope_of
+from qa.evaluation import (corpus_index_dir, evaluate, evaluate_retrieval, load_questions, sample_questions,
+                           scope_of)
 from qa.generation import ScriptedGenerator
 from qa.retrieval import _search_params
 from qa.scoring import summarize, token_f1
@@ -141,7 +142,8 @@ def test_cli_eval_with_corpus_indexes_once_and_honours_scope(public_like, corpus
     index_dir = corpus_index_dir(corpus, Settings.from_env())
     generation = (index_dir / "CURRENT").read_text()
     assert main(["eval-retrieval", str(public_like), "--corpus", str(corpus), "--sample", "2"]) == 0
-    assert "| hybrid | english | 2 |" in capsys.readouterr().out
+    picked = [q for q in sample_questions(load_questions(public_like), 2, seed=0) if q["type"] != "unanswerable"]
+    assert f"| hybrid | english | {len(picked)} |" in capsys.readouterr().out  # the rows `qa eval --sample 2` asks
     assert (index_dir / "CURRENT").read_text() == generation  # the unchanged folder is not indexed again
     (corpus / "extra.txt").write_text("Extra\n\nA new fact about chips.")
     assert main(["eval-retrieval", str(public_like), "--corpus", str(corpus)]) == 0
@@ -156,8 +158,19 @@ def test_corpus_and_index_exclude_each_other(public_like, corpus, tmp_path, caps
     assert main(["eval", str(public_like), "--corpus", str(corpus), "--sample", "0"]) == 2
 
 
-def test_evaluate_restricts_scoped_rows(public_like, assistant):
+def test_evaluate_restricts_scoped_rows(public_like, assistant, tmp_path):
     s = evaluate(public_like, assistant, progress=False, cache=False, warmup=False)
     assert s["answers"]["token_f1"] == 0.0 and s["answers"]["answerable_refused"] == 6
     r = evaluate_retrieval(public_like, assistant, k=5, modes=("hybrid",), sample=4, seed=0)
-    assert r["hybrid"]["english"]["n"] == 4 and r["hybrid"]["english"]["recall@5"] == 1.0
+    picked = [q for q in sample_questions(load_questions(public_like), 4, seed=0) if q["type"] != "unanswerable"]
+    assert r["hybrid"]["english"]["n"] == len(picked) and r["hybrid"]["english"]["recall@5"] == 1.0
+    # a scope that leaves out the evidence's document: the evidence cannot be found, only the scope is read
+    wrong = tmp_path / "wrong.jsonl"
+    row = json.loads(public_like.read_text().splitlines()[0])
+    wrong.write_text(json.dumps({**row, "scope": ["models.md"]}) + "\n")
+    r = evaluate_retrieval(wrong, assistant, k=5, modes=("hybrid",))
+    assert r["hybrid"]["english"]["recall@5"] == 0.0
+    report = tmp_path / "report"
+    evaluate(wrong, assistant, progress=False, cache=False, warmup=False, report=report)
+    row = json.loads((report / "results.jsonl").read_text().splitlines()[0])
+    assert {p["source"] for p in row["passages"]} == {"models.md"}
