@@ -28,6 +28,7 @@ from .korean import KOREAN_CONFLICT_PREFIX, english_query, is_korean, korean_sta
 from .prompt import build_messages
 from .questions import asks_for_number, clean_question, is_scoped
 from .retrieval import Passage, Retriever
+from .settings import Settings
 from .verification import Verifier, verify_reply
 
 __all__ = ["Answer", "Answerer", "Citation", "REFUSAL_TEXT", "clean_question"]
@@ -62,12 +63,12 @@ class Answerer:
 
     retriever: Retriever
     generator: Generator
-    k: int = 5
-    context_sentences: int = 6
-    max_new_tokens: int = 80
+    k: int = Settings.top_k
+    context_sentences: int = Settings.context_sentences
+    max_new_tokens: int = Settings.max_new_tokens
     sources: list[str] | None = None  # search only these documents
     verifier: Verifier | None = None
-    max_answer_words: int = 60  # SCORING.md's cap for an answer
+    max_answer_words: int = Settings.max_answer_words
 
     def __post_init__(self) -> None:
         self.verifier = self.verifier or Verifier(self.retriever)

@@ -136,8 +136,9 @@ class Retriever:
                       sources: Collection[str] | None = None) -> list[tuple[int, float]]:
         """Chunk rows by the cosine similarity of their best sentence window to the query, best first.
 
-        With `sources`, only the windows of those documents are searched (a FAISS id selector), so the
-        ranking is the best of those documents, not a global ranking filtered down.
+        With `sources`, only the windows of those documents are scored (exactly, or through a FAISS id
+        selector above EXACT_SUBSET_MAX windows), so the ranking is the best of those documents, not a
+        global ranking filtered down.
         """
         n_windows = len(self.store.window_rows)
         if not n_windows:
@@ -188,26 +189,16 @@ class Retriever:
 
     def rows_of(self, sources: Collection[str]) -> np.ndarray:
         """The chunk rows of the documents `sources` (document ids; one id may be a plain string), in index order."""
-        sources = [sources] if isinstance(sources, str) else sources
         if self._rows_by_source is None:
-            mapping: dict[str, list[int]] = {}
-            for r, c in enumerate(self.store.chunks):
-                mapping.setdefault(c.source, []).append(r)
-            self._rows_by_source = {doc: np.asarray(rows, dtype=np.int64) for doc, rows in mapping.items()}
-        parts = [self._rows_by_source[doc] for doc in sorted(set(sources)) if doc in self._rows_by_source]
-        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+            self._rows_by_source = _ids_by_source(c.source for c in self.store.chunks)
+        return _ids_of(self._rows_by_source, sources)
 
     def windows_of(self, sources: Collection[str]) -> np.ndarray:
-        """The sentence windows (vector ids) of the documents `sources`."""
-        sources = [sources] if isinstance(sources, str) else sources
+        """The sentence windows (vector ids) of the documents `sources`, in index order."""
         if self._windows_by_source is None:
-            owner = [self.store.chunks[int(first)].source for first in self.store.window_rows[:, 0]]
-            mapping: dict[str, list[int]] = {}
-            for w, source in enumerate(owner):
-                mapping.setdefault(source, []).append(w)
-            self._windows_by_source = {doc: np.asarray(ws, dtype=np.int64) for doc, ws in mapping.items()}
-        parts = [self._windows_by_source[doc] for doc in sorted(set(sources)) if doc in self._windows_by_source]
-        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+            chunks = self.store.chunks
+            self._windows_by_source = _ids_by_source(chunks[int(first)].source for first in self.store.window_rows[:, 0])
+        return _ids_of(self._windows_by_source, sources)
 
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid",
                sources: Collection[str] | None = None) -> list[Passage]:
@@ -263,8 +254,23 @@ class Retriever:
         return Passage(source=c.source, chunk_id=c.id, text=c.text, start=c.start, end=c.end, score=round(score, 6))
 
 
+def _ids_by_source(owners) -> dict[str, np.ndarray]:
+    """Position ids grouped by the document that owns each position."""
+    mapping: dict[str, list[int]] = {}
+    for i, source in enumerate(owners):
+        mapping.setdefault(source, []).append(i)
+    return {doc: np.asarray(ids, dtype=np.int64) for doc, ids in mapping.items()}
+
+
+def _ids_of(by_source: dict[str, np.ndarray], sources: Collection[str]) -> np.ndarray:
+    """The sorted ids of the documents `sources` (a plain string is one document id)."""
+    sources = [sources] if isinstance(sources, str) else sources
+    parts = [by_source[doc] for doc in set(sources) if doc in by_source]
+    return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+
 def _search_params(index, ids: np.ndarray):
-    """FAISS search parameters that restrict a search to the vector ids `ids` (keeping an IVF index's nprobe)."""
+    """FAISS search parameters that restrict a search to the vector ids `ids` (an IVF index probes every list)."""
     import faiss
 
     selector = faiss.IDSelectorBatch(ids)

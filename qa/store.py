@@ -257,7 +257,7 @@ class IndexStore:
 
     def sentences_in_chunk(self, row: int) -> list[int]:
         """The sentences (vector ids) whose sentence lies in chunk `row`, in document order."""
-        if getattr(self, "_chunk_sentences", None) is None:
+        if self._chunk_sentences is None:
             mapping: dict[int, list[int]] = {}
             for w, (first, last) in enumerate(self.window_rows[:, :2]):
                 for r in range(int(first), int(last) + 1):

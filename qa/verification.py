@@ -16,6 +16,7 @@ import numpy as np
 from .evidence import Sentence
 from .questions import answers_the_kind_asked
 from .retrieval import Retriever
+from .settings import Settings
 from .sentences import sentence_spans
 from .text import contains_name, figures, is_denial, names, strip_markers
 
@@ -35,14 +36,15 @@ class Verifier:
     """Checks claims against candidate sentences. Its thresholds are `Settings` fields (`verify_*`)."""
 
     retriever: Retriever
-    min_relevance: float = 0.30  # a support must be this relevant to the question
-    min_overlap: float = 0.5  # share of the claim's term weight (IDF) found in the supporting sentence
-    min_cosine: float = 0.6  # or this close in meaning (claim vs the sentence's window)
-    max_anchor_share: float = 0.12  # a name in fewer than this share of the sentences is distinctive
-    near_chars: int = 300  # names must occur within this many characters of the supporting sentence
+    # defaults are the Settings' (their one home, with what each means)
+    min_relevance: float = Settings.verify_min_relevance
+    min_overlap: float = Settings.verify_min_overlap
+    min_cosine: float = Settings.verify_min_cosine
+    max_anchor_share: float = Settings.verify_max_anchor_share
+    near_chars: int = Settings.verify_near_chars
 
     @classmethod
-    def from_settings(cls, retriever: Retriever, settings) -> "Verifier":
+    def from_settings(cls, retriever: Retriever, settings: Settings) -> "Verifier":
         """A verifier with the thresholds of `settings`."""
         return cls(retriever, min_relevance=settings.verify_min_relevance, min_overlap=settings.verify_min_overlap,
                    min_cosine=settings.verify_min_cosine, max_anchor_share=settings.verify_max_anchor_share,

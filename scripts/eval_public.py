@@ -102,7 +102,7 @@ def table(results: dict) -> str:
             acc = f"{_cell(f['answerable_accuracy'])} ({ci[0]:.2f}–{ci[1]:.2f})" if ci else "–"
             unans = f"{f['unanswerable_refused_count']} of {f['unanswerable']}" if f["unanswerable"] else "–"
             lines.append(f"| {name} | {split} | {f['questions']} | {acc} | {unans} | {_cell(f['answerable_refused'])} "
-                         f"| {_cell(f['token_f1'])} | {_cell(float(f['median_answer_words'] or 0), 1)} "
+                         f"| {_cell(f['token_f1'])} | {_cell(None if f['median_answer_words'] is None else float(f['median_answer_words']), 1)} "
                          f"| {_cell(f[f'retrieval_recall@{k}'])} | {_cell(f['latency_p50_s'], 2)} s |")
     gaps = [f"{name} {g['gap']:+.3f} (95 % CI {g['low']:+.3f} to {g['high']:+.3f})"
             for name, splits in results["sets"].items() if (g := splits.get("gap"))]
