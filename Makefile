@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup browser index run test eval eval-public retrieval-eval bench bench-index bench-scale load-test stress clean
+.PHONY: setup browser index run test eval eval-public calibrate retrieval-eval bench bench-index bench-scale load-test stress clean
 
 setup: $(STAMP)
 
@@ -42,6 +42,10 @@ eval: index
 # The seeds dev set and every split of ../shared/eval/public: bench/public.json and the README table.
 eval-public: setup
 	$(PY) scripts/eval_public.py
+
+# The answer-or-refuse score, learnt on the tune splits and the dev set: qa/data/calibration.json.
+calibrate: setup
+	$(PY) scripts/calibrate.py
 
 retrieval-eval: setup
 	$(PY) -m qa eval-retrieval tests/data/dev.jsonl

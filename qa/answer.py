@@ -4,14 +4,16 @@ The walk, one module a step:
     rewrite (qa/followups.py, qa/korean.py) -> retrieve (qa/retrieval.py) -> evidence (qa/evidence.py)
     -> prompt (qa/prompt.py) -> generate -> verify (qa/verification.py) -> compose (qa/composition.py)
     -> extend (qa/conflicts.py) -> present (Korean frame, qa/korean.py)
-The model is asked for little: read a few numbered sentences and answer in one short sentence. Code does
-the rest: it checks each sentence of the reply against the passages, answers with the supporting
-sentence and cites it, drops what nothing supports, and refuses when nothing is left.
+The model is asked for little: read a few numbered sentences and reply with the answer phrase alone. Code
+does the rest: it finds the sentence that states every new word and figure of the phrase (each item of a
+list its own), writes the phrase as that sentence does and cites it; a yes-or-no question is answered by
+the sentence that bears on it; a reply no sentence supports falls back to the whole sentences that support
+its claims. One calibrated score (qa/calibration.py) then decides to answer or refuse.
 
 Example:
     >>> a = Answerer(retriever, generator).ask("How tall is the Eiffel Tower?")   # doctest: +SKIP
     >>> a.text, a.citations[0].quote                                              # doctest: +SKIP
-    ('The tower is 330 metres tall [1].', 'The tower is 330 metres (1,083 ft) tall, about the same...')
+    ('330 metres [1].', 'The tower is 330 metres (1,083 ft) tall, about the same...')
 """
 from __future__ import annotations
 
@@ -19,17 +21,19 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Iterator, Sequence
 
-from .composition import Citation, compose, display_sentence, extractive_statements, fit_words
+from .calibration import Calibration
+from .composition import Citation, compose, display_sentence, fit_words
 from .conflicts import CONFLICT_PREFIX, competing_sentences
 from .evidence import candidate_sentences, facts_for_prompt
 from .followups import rewrite_followup
 from .generation import Generator
-from .korean import KOREAN_CONFLICT_PREFIX, english_query, is_korean, korean_statement, korean_refusal
+from .korean import KOREAN_CONFLICT_PREFIX, english_query, is_korean, korean_refusal, korean_statement
 from .prompt import build_messages
 from .questions import asks_for_number, clean_question, is_scoped
+from .reading import Reader
 from .retrieval import Passage, Retriever
 from .settings import Settings
-from .verification import Verifier, verify_reply
+from .verification import Verifier, says_it_does_not_know
 
 __all__ = ["Answer", "Answerer", "Citation", "REFUSAL_TEXT", "clean_question"]
 
@@ -49,6 +53,8 @@ class Answer:
     rewritten: str | None = None
     raw: str = ""  # what the model wrote, before verification
     timings: dict = field(default_factory=dict)
+    confidence: float | None = None  # the calibrated probability that the answer is right (qa/calibration.py)
+    features: dict = field(default_factory=dict)  # what that probability was computed from
 
     def to_dict(self) -> dict:
         """The JSON shape of `qa ask --json`."""
@@ -69,9 +75,12 @@ class Answerer:
     sources: list[str] | None = None  # search only these documents
     verifier: Verifier | None = None
     max_answer_words: int = Settings.max_answer_words
+    calibration: Calibration | None = None
+    answer_threshold: float | None = None  # None: the calibration's own threshold
 
     def __post_init__(self) -> None:
         self.verifier = self.verifier or Verifier(self.retriever)
+        self.calibration = self.calibration or Calibration.load()
 
     def stream(self, question: str, history: Sequence[tuple[str, str]] | None = None) -> Iterator[str | Answer]:
         """Text pieces as the model writes them, then the final verified `Answer`.
@@ -92,10 +101,11 @@ class Answerer:
         facts = facts_for_prompt(candidates, verifier.min_relevance, self.context_sentences)
         timings = {"retrieve_s": time.perf_counter() - t0}
 
-        def refusal(raw: str) -> Answer:
+        def refusal(raw: str, confidence: float | None = None, features: dict | None = None) -> Answer:
             timings["total_s"] = time.perf_counter() - t0
             text = korean_refusal() if korean else REFUSAL_TEXT
-            return Answer(question, text, True, [], retrieval.passages, rewritten=rewritten, raw=raw, timings=timings)
+            return Answer(question, text, True, [], retrieval.passages, rewritten=rewritten, raw=raw, timings=timings,
+                          confidence=confidence, features=features or {})
 
         if not facts:
             yield refusal("")
@@ -115,23 +125,31 @@ class Answerer:
         timings["generate_s"] = time.perf_counter() - (first or t0)
         timings["new_pieces"] = len(pieces)
         # verification and composition
-        supported = verify_reply(query, raw, candidates, verifier, truncated=len(pieces) >= self.max_new_tokens)
-        if supported is None:
+        if not raw or says_it_does_not_know(raw):
             yield refusal(raw)
             return
-        statements = extractive_statements(supported, candidates, self.retriever.store, verifier.min_relevance,
-                                           self.max_answer_words)
+        truncated = len(pieces) >= self.max_new_tokens
+        read = Reader(self.retriever, verifier, self.max_answer_words).read(query, raw, candidates, truncated)
+        if read is None:
+            yield refusal(raw)
+            return
+        statements, features = read
+        confidence = self.calibration.probability(features)
+        threshold = self.calibration.threshold if self.answer_threshold is None else self.answer_threshold
+        if confidence < threshold:
+            yield refusal(raw, confidence, features)
+            return
         # extensions, after verification
         conflict = False
         prefix = ""
         if asks_for_number(query) and not is_scoped(query):
             others = competing_sentences(query, [s for _, s in statements], candidates, self.retriever,
-                                         verifier.min_relevance)
+                                         verifier.min_relevance, anchors=verifier.distinctive(query))
             if others:
                 conflict = True
                 prefix = KOREAN_CONFLICT_PREFIX if korean else CONFLICT_PREFIX
                 # the main supporting sentence, then each competing figure with its own citation
-                statements = statements[:1] + [(display_sentence(s.text), s) for s in others]
+                statements = [(display_sentence(s.text), s) for s in [statements[0][1], *others]]
                 statements = fit_words(statements, self.max_answer_words)
         # presentation
         if korean and not conflict:
@@ -139,7 +157,7 @@ class Answerer:
         text, citations = compose(statements, retrieval, prefix)
         timings["total_s"] = time.perf_counter() - t0
         yield Answer(question, text, False, citations, retrieval.passages, conflict=conflict, rewritten=rewritten,
-                     raw=raw, timings=timings)
+                     raw=raw, timings=timings, confidence=confidence, features=features)
 
     def ask(self, question: str, history: Sequence[tuple[str, str]] | None = None) -> Answer:
         """The final answer (the stream consumed)."""

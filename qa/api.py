@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from .answer import Answer, Answerer
+from .calibration import DEFAULT_FILE as DEFAULT_CALIBRATION, Calibration
 from .questions import clean_question
 from .verification import Verifier
 from .embedding import Embedder, make_embedder
@@ -41,6 +42,7 @@ class Assistant:
         self.embedder = embedder or make_embedder(self.settings)
         self._lock = threading.RLock()
         self._generators: dict[str, Generator] = {}
+        self._calibration_model: Calibration | None = None
         if generator is not None:
             self._generators[self.settings.generator] = generator
         is_default = self.index_dir == self.settings.index_dir.resolve()
@@ -74,6 +76,13 @@ class Assistant:
         with self._lock:
             retriever = self.retriever
         return retriever.search(query, k or self.settings.top_k, mode, self.check_sources(sources, retriever))
+
+    def _calibration(self) -> Calibration:
+        """The answer-or-refuse model, loaded once."""
+        with self._lock:
+            if self._calibration_model is None:
+                self._calibration_model = Calibration.load(self.settings.calibration_file or DEFAULT_CALIBRATION)
+            return self._calibration_model
 
     def check_sources(self, sources: Sources, retriever: Retriever | None = None) -> list[str] | None:
         """`sources` as a list of known document names (None: no restriction); `QAError` naming the
@@ -124,7 +133,8 @@ class Assistant:
                             context_sentences=self.settings.context_sentences,
                             max_new_tokens=self.settings.max_new_tokens, sources=sources,
                             verifier=Verifier.from_settings(retriever, self.settings),
-                            max_answer_words=self.settings.max_answer_words)
+                            max_answer_words=self.settings.max_answer_words, calibration=self._calibration(),
+                            answer_threshold=None if self.settings.answer_threshold < 0 else self.settings.answer_threshold)
         yield from answerer.stream(question, history)
 
     def ask(self, question: str, *, history: History | None = None, k: int | None = None,

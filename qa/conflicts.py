@@ -18,7 +18,7 @@ from typing import Sequence
 
 from .evidence import Sentence
 from .retrieval import Retriever
-from .text import figures
+from .text import contains_name, figures
 
 CONFLICT_PREFIX = "The documents give different figures: "
 
@@ -57,8 +57,14 @@ def _stated(text: str, question: str) -> set[float]:
 
 
 def competing_sentences(question: str, shown: Sequence[Sentence], candidates: Sequence[Sentence],
-                        retriever: Retriever, min_relevance: float, min_focus: float = 0.6) -> list[Sentence]:
-    """Relevant sentences that state a figure for the question's focus different from those shown."""
+                        retriever: Retriever, min_relevance: float, min_focus: float = 0.6,
+                        anchors: set[str] = frozenset(), min_coverage_ratio: float = 0.8) -> list[Sentence]:
+    """Relevant sentences that state a figure for the question's focus different from those shown.
+
+    Only the same subject and measure compete: a competing sentence holds the focus terms, names one of
+    the question's distinctive names (`anchors`) when it has any (a question about one named thing gets
+    that thing's figure), and covers nearly as much of the question as the sentence shown first.
+    """
     focus = focus_of(question)
     if not focus:
         return []
@@ -69,6 +75,8 @@ def competing_sentences(question: str, shown: Sequence[Sentence], candidates: Se
     shown_figures = set().union(*(_stated(s.text, question) for s in shown)) if shown else set()
     shown_windows = {s.window for s in shown}
     store = retriever.store
+    q_terms = set(retriever.analyzer.terms(question))
+    main_coverage = retriever.term_share(q_terms, set(retriever.analyzer.terms(shown[0].text))) if shown else 0.0
 
     def about_focus(s: Sentence) -> bool:
         return retriever.term_share(focus_terms, set(retriever.analyzer.terms(s.text))) >= min_focus
@@ -83,12 +91,17 @@ def competing_sentences(question: str, shown: Sequence[Sentence], candidates: Se
             continue
         if currency is not None and not currency.search(s.text):
             continue
-        qualifies = about_focus(s)
+        qualifies, text = about_focus(s), s.text
         if not qualifies and _ANAPHOR.match(s.text):
             # "That number jumps to 260,000 by 2030." continues the sentence before it
             previous = store.neighbour(s.window, -1)
             before = by_window.get(previous.window) if previous is not None else None
             qualifies = before is not None and about_focus(before)
+            text = f"{before.text} {s.text}" if qualifies else text
+        if qualifies and anchors and not any(contains_name(a, text.lower()) for a in anchors):
+            qualifies = False  # another named thing's figure
+        if qualifies and retriever.term_share(q_terms, set(retriever.analyzer.terms(text))) < min_coverage_ratio * main_coverage:
+            qualifies = False  # about less of what was asked
         if qualifies:
             out.append(s)
             shown_figures |= stated

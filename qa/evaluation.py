@@ -200,6 +200,7 @@ def _ask_row(q: dict, assistant, k, generator) -> dict:
         "answer": answer.text, "raw": answer.raw, "refused": answer.refused, "conflict": answer.conflict,
         "correct": scored["correct"], "matched": scored["matched"], "too_long": scored["too_long"],
         "words": scored["words"], "f1": token_f1(q, answer.text, answer.refused), "scope": scope_of(q),
+        "confidence": answer.confidence, "features": answer.features,
         "cited": sorted({c.source for c in answer.citations}), "gold": q.get("sources", []),
         "citations": [{"n": c.n, "source": c.source, "quote": c.quote, "score": c.score} for c in answer.citations],
         "passages": [{"source": p.source, "score": p.score, "text": p.text} for p in answer.passages],
@@ -243,6 +244,9 @@ def summarize_run(rows: list[dict], k: int) -> dict:
             f"source_recall@{k}": round(statistics.mean(recalls), 4) if recalls else None,
         },
         "citations": {"quote_figure_share": round(statistics.mean(shares), 4) if shares else None},
+        "conflicts": {"flagged": sum(1 for r in rows if r.get("conflict")),
+                      "numeric_rows": sum(1 for r in rows if r["type"] == "numeric"),
+                      "numeric_flagged": sum(1 for r in rows if r["type"] == "numeric" and r.get("conflict"))},
         "cost": {
             "latency_p50_s": _percentile(totals, 0.5), "latency_p95_s": _percentile(totals, 0.95),
             "first_token_p50_s": _percentile(firsts, 0.5),

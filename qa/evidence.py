@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .retrieval import Retrieval, Retriever
-from .text import looks_like_instruction
+from .store import IndexStore
+from .text import is_data_row, label_cells, looks_like_instruction, table_cells
 
 
 @dataclass(frozen=True)
 class Sentence:
-    """A sentence of a retrieved passage, with its relevance to the question."""
+    """A sentence of a retrieved passage, with its relevance to the question. A table row's `text` carries
+    its column labels (see `with_column_labels`); `start`/`end` are the row's own span."""
 
     window: int  # index of its vector in the store
     source: str
@@ -40,10 +42,36 @@ def candidate_sentences(retriever: Retriever, retrieval: Retrieval, question: st
             stored = store.sentence(w)
             if looks_like_instruction(stored.text):
                 continue
+            text = with_column_labels(store, w, stored.text)
             dense = float(store.vector(w) @ retrieval.query_vector) if retrieval.query_vector is not None else 0.0
-            lexical = retriever.term_share(q_terms, set(retriever.analyzer.terms(stored.text)))
-            seen[w] = Sentence(w, stored.source, stored.start, stored.end, stored.text, p_index, dense + lexical)
+            lexical = retriever.term_share(q_terms, set(retriever.analyzer.terms(text)))
+            seen[w] = Sentence(w, stored.source, stored.start, stored.end, text, p_index, dense + lexical)
     return sorted(seen.values(), key=lambda s: -s.relevance)
+
+
+def with_column_labels(store: IndexStore, window: int, text: str, max_rows: int = 40) -> str:
+    """A table row with each cell after its column's header ("Other | 2019: 44.1 | 2018: 56.7"); other
+    sentences unchanged. The header is the last row above the table's first data row that names columns;
+    a small model otherwise takes the wrong year's figure from an unlabelled row."""
+    cells = table_cells(text)
+    if cells is None or not is_data_row(cells):
+        return text
+    rows = [cells]
+    current = window
+    for _ in range(max_rows):  # the rows above, up to the line before the table
+        above = store.neighbour(current, -1)
+        above_cells = table_cells(above.text) if above is not None else None
+        if above_cells is None:
+            break
+        rows.insert(0, above_cells)
+        current = above.window
+    headers = []
+    for row in rows:
+        if is_data_row(row):
+            break
+        if any(row[1:]):
+            headers.append(row)
+    return label_cells(cells, headers[-1]) if headers else text
 
 
 def facts_for_prompt(candidates: list[Sentence], min_relevance: float, count: int) -> list[Sentence]:

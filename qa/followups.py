@@ -56,7 +56,6 @@ def subject_of(question: str) -> str | None:
     return max(spans, key=lambda s: (len(s.split()), len(s)))
 
 
-_ASKS_FOR_A_THING = re.compile(r"^\s*(what|which)\b(?!\s+(is|are|was|were)\b)", re.IGNORECASE)
 _LEADING_ASK = re.compile(r"^(how (much|many|big|large|long)|what|which|who|where|when|why)\s+"
                           r"((is|are|was|were|does|do|did|has|have|had|will|can)\s+)?", re.IGNORECASE)
 _PREPOSITION = re.compile(r"^(by|in|for|at|on|from|to|during|after|before|since|until|with)\s+(.+)$", re.IGNORECASE)
@@ -76,10 +75,13 @@ def rewrite_followup(question: str, history: History | None,
         return None
     subject = subject_of(previous)
     previous_answer = strip_markers(previous_answer or "")
-    if _ASKS_FOR_A_THING.match(previous) and previous_answer:
-        # "What did Acme show off?" -> "Orion 2": a pronoun next points at what the answer introduced
-        introduced = subject_of(" ".join(n for n in _NAME_SPAN.findall(previous_answer) if n not in previous))
-        subject = introduced or subject
+    if previous_answer:
+        # "Who wrote the novel?" -> "Jane Austen": a pronoun next points at what the answer introduced
+        # (a name the previous question did not hold); an answer that named nothing new leaves the
+        # previous question's subject
+        spans = [subject_of(n) for n in _NAME_SPAN.findall(previous_answer) if n not in previous]
+        named = [n for n in spans if n and not re.fullmatch(r"[\d.,%]+", n)]  # figures are not referents
+        subject = max(named, key=lambda n: (len(n.split()), len(n))) if named else subject
     if subject and is_generic is not None and is_generic(subject):
         subject = None
 

@@ -22,6 +22,18 @@ what whatever when where whether which while who whom whose why will with within
 yet you your yours yourself yourselves
 """.split())
 
+# Auxiliary verbs: a question that starts with one asks yes or no ("Is it safe?", "Does it leak?").
+AUXILIARY_VERBS = frozenset("""
+am is are was were do does did have has had can could will would shall should may might must
+""".split())
+YES_WORDS = frozenset({"yes", "yeah", "true", "correct"})
+NO_WORDS = frozenset({"no", "not", "false", "never"})
+
+# Words that qualify a figure and belong with it ("over 60%", "about 4,000", "more than 10 million").
+FIGURE_QUALIFIERS = ("more than", "less than", "fewer than", "at least", "at most", "up to", "over", "under",
+                     "about", "around", "approximately", "nearly", "almost", "roughly", "some", "just over",
+                     "just under")
+
 # Words that are capitalized at the start of a sentence or question without being names.
 NOT_NAMES = frozenset("""
 the a an it its this that these those they there yes no in on at by for of and or as he she we i to with from

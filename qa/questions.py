@@ -12,7 +12,7 @@ import re
 import unicodedata
 
 from .errors import QuestionError
-from .language import MONTHS
+from .language import AUXILIARY_VERBS, MONTHS
 from .text import figures, names
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -49,6 +49,16 @@ _ASKS_NAME = re.compile(r"^\s*who\b|\bwhich (\w+ )?(company|companies|firm|agenc
 # relative date.
 _DATE = re.compile(r"(?<![\d,.$€£¥₩])\b\d{3,4}s?\b(?![,.]\d)|\b\d{1,2}(st|nd|rd|th) century\b|\b(" + "|".join(MONTHS) +
                    r")\b|\b(last|next|this) (year|month|week)\b|\bago\b|\b(today|yesterday)\b", re.IGNORECASE)
+
+
+def asks_yes_or_no(question: str) -> bool:
+    """True for a question that starts with an auxiliary verb ("Does it leak?").
+
+    >>> asks_yes_or_no("Does it leak?"), asks_yes_or_no("What does it cost?")
+    (True, False)
+    """
+    first = re.match(r"\W*(\w+)", question)
+    return bool(first) and first.group(1).lower() in AUXILIARY_VERBS
 
 
 def asks_for_number(question: str) -> bool:

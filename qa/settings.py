@@ -58,6 +58,10 @@ class Settings:
     verify_max_anchor_share: float = 0.12  # a name in fewer than this share of sentences is distinctive
     verify_near_chars: int = 300  # names of a claim must occur this close to its supporting sentence
     max_answer_words: int = 60  # SCORING.md's cap; conflicts and continuations are fitted to it
+    # The decision to answer (qa/calibration.py): weights from `make calibrate`; a threshold below 0 means
+    # the calibration file's own.
+    calibration_file: str = ""  # "" = qa/data/calibration.json
+    answer_threshold: float = -1.0
     # Documents.
     max_file_bytes: int = 20 * 1024 * 1024
     max_question_chars: int = 2_000

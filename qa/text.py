@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .language import HANGUL_SYLLABLES, NOT_NAMES, NUMBER_WORDS, ORDINAL_WORDS
+from .language import FIGURE_QUALIFIERS, HANGUL_SYLLABLES, NOT_NAMES, NUMBER_WORDS, ORDINAL_WORDS
 
 # --- citation markers: "[1]", "[2, 3]", "[1-2]", "[1][4]" ----------------------------------------------
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,-]\s*\d+)*)\s*\]")
@@ -121,3 +121,98 @@ def looks_like_instruction(sentence: str) -> bool:
 def is_denial(text: str) -> bool:
     """True when a text denies something ("not", "never", "n't"...)."""
     return NEGATION.search(text) is not None
+
+
+# --- lists ---------------------------------------------------------------------------------------------------
+_ITEM_SEPARATOR = re.compile(r"\s*;\s*|,\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
+
+
+def list_items(phrase: str) -> list[str]:
+    """The items of a listing phrase ("a, b and c"); one item when it is not a list. Thousands
+    separators ("1,012") do not split.
+
+    >>> list_items("coffee, cocoa and vanilla")
+    ['coffee', 'cocoa', 'vanilla']
+    >>> list_items("1,012 units per 10,000 workers")
+    ['1,012 units per 10,000 workers']
+    """
+    return [item.strip(" .") for item in _ITEM_SEPARATOR.split(phrase) if item.strip(" .")]
+
+
+_CURRENCY_BEFORE = re.compile(r"(?:[A-Z]{1,3})?[$€£¥₩]\s*$")
+_QUALIFIER_BEFORE = re.compile(r"\b(?:" + "|".join(q.replace(" ", r"\s+") for q in FIGURE_QUALIFIERS) + r")\s+$",
+                               re.IGNORECASE)
+_UNIT_AFTER = re.compile(r"^\s*%")
+_LIST_JOINT = r"(?:\s*[,;]\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)"
+
+
+def as_written(phrase: str, source: str) -> str:
+    """`phrase` as `source` writes it: its exact letters where `source` holds it (case and spacing aside;
+    a list's items joined as the source joins them), with what belongs to a figure there: a currency
+    sign, a qualifier ("over", "about"), a per-cent sign.
+
+    >>> as_written("2.6 million", "Depreciation was $2.6 million in 2018.")
+    '$2.6 million'
+    >>> as_written("60%", "Over 60% of them were slaves.")
+    'Over 60%'
+    >>> as_written("oak, elm, ash", "The trees are oak, elm and ash.")
+    'oak, elm and ash'
+    >>> as_written("the danish isles", "It stood ready to invade the Danish isles.")
+    'the Danish isles'
+    >>> as_written("not in the text", "Something else.")
+    'not in the text'
+    """
+    def words(text: str) -> str:
+        return r"\s+".join(re.escape(word) for word in text.split())
+
+    items = list_items(phrase)
+    patterns = [words(phrase)] + ([_LIST_JOINT.join(words(item) for item in items)] if len(items) > 1 else [])
+    m = None
+    for pattern in patterns:
+        m = re.search(r"(?<!\w)" + pattern + r"(?!\w)", source, re.IGNORECASE) if pattern else None
+        if m:
+            break
+    if m is None:
+        return phrase
+    start, end = m.start(), m.end()
+    if phrase[:1].isdigit() or phrase[:1] in "$€£¥₩":
+        before = _CURRENCY_BEFORE.search(source[:start])
+        start = before.start() if before else start
+        qualifier = _QUALIFIER_BEFORE.search(source[:start])
+        start = qualifier.start() if qualifier else start
+    after = _UNIT_AFTER.match(source[end:])
+    end = end + after.end() if after else end
+    return source[start:end]
+
+
+# --- table rows ----------------------------------------------------------------------------------------------
+
+def table_cells(line: str) -> list[str] | None:
+    """The cells of a table row written with "|" between cells; None for a line that is not one.
+
+    >>> table_cells("Total sales | $1,496.5 | $1,202.9")
+    ['Total sales', '$1,496.5', '$1,202.9']
+    >>> table_cells("A sentence without cells.") is None
+    True
+    """
+    if line.count("|") < 1 or "\n" in line.strip():
+        return None
+    return [" ".join(cell.split()) for cell in line.split("|")]
+
+
+def is_data_row(cells: list[str]) -> bool:
+    """A row that labels a line and gives figures ("Total sales | $1,496.5 | ..."), not a header."""
+    return bool(cells[0]) and any(figures(c) and not re.fullmatch(r"(?:19|20)\d\d", c) for c in cells[1:])
+
+
+def label_cells(cells: list[str], header: list[str]) -> str:
+    """A data row with each cell after its column's header, so that a reader knows which column is which.
+
+    >>> label_cells(["Other", "44.1", "56.7"], ["", "2019", "2018"])
+    'Other | 2019: 44.1 | 2018: 56.7'
+    """
+    out = [cells[0]]
+    for i, cell in enumerate(cells[1:], start=1):
+        label = header[i] if i < len(header) else ""
+        out.append(f"{label}: {cell}" if label and cell else cell)
+    return " | ".join(out)

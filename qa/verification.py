@@ -147,3 +147,71 @@ def verify_reply(question: str, raw: str, candidates: Sequence[Sentence], verifi
     if not answers_the_kind_asked(question, " ".join(s.text if extractive else c for c, s in supported)):
         return None
     return supported
+
+
+# --- the answer phrase -------------------------------------------------------------------------------------
+
+_LEAD_IN = re.compile(r"^\s*(?:answer|a|the answer is|response)\s*[:\-–]\s*", re.IGNORECASE)
+
+
+def clean_phrase(raw: str) -> str:
+    """The model's answer phrase: its first line (or its short lines joined by ";"), markers, lead-ins
+    ("Answer:"), wrapping quotes and the final full stop removed.
+
+    >>> clean_phrase('Answer: "330 metres" [1].')
+    '330 metres'
+    >>> clean_phrase("2019: $2,496\\n2018: $1,947")
+    '2019: $2,496; 2018: $1,947'
+    """
+    lines = [line.strip() for line in raw.strip().splitlines() if line.strip()]
+    # items written one a line ("2019: $2,496" / "2018: $1,947") are one listing; a longer line is prose
+    short = len(lines) <= 6 and all(len(line.split()) <= 8 for line in lines)
+    text = "; ".join(line.rstrip(" .;,") for line in lines) if short else (lines[0] if lines else "")
+    text = _LEAD_IN.sub("", strip_markers(text)).strip().rstrip(" .")
+    if len(text) > 1 and text[0] in "\"'“‘" and text[-1] in "\"'”’":
+        text = text[1:-1].strip()
+    return " ".join(text.rstrip(" .").split())
+
+
+@dataclass(frozen=True)
+class PhraseSupport:
+    """A sentence that states every new word and figure of an answer phrase, and how well it fits."""
+
+    sentence: Sentence
+    coverage: float  # share of the question's IDF weight in the sentence and the text just before it
+    sentence_coverage: float  # the same share in the sentence alone
+    novelty: float  # share of the phrase's terms that the question does not hold
+
+
+def phrase_supports(question: str, phrase: str, candidates: Sequence[Sentence],
+                    verifier: Verifier) -> list[PhraseSupport]:
+    """Every candidate sentence that supports `phrase`, best first.
+
+    A support states every term (stemmed word) and figure of the phrase that the question does not
+    already hold, agrees with it on denial, and is not itself a question. A phrase that adds nothing to
+    the question (no new term, no new figure) has no support: it does not answer.
+    """
+    analyzer = verifier.retriever.analyzer
+    store = verifier.retriever.store
+    q_terms = set(analyzer.terms(question))
+    p_terms = set(analyzer.terms(phrase))
+    # numbers are compared as figures ("4" = "four"), not as terms
+    new_terms = {t for t in p_terms - q_terms if not re.fullmatch(r"[\d.]+", t)}
+    new_figures = figures(phrase) - figures(question)
+    if not new_terms and not new_figures:
+        return []
+    novelty = len(new_terms) / len(p_terms) if p_terms else 1.0
+    denial = is_denial(phrase)
+    out = []
+    for s in candidates:
+        if s.relevance < verifier.min_relevance or s.text.rstrip().endswith("?"):
+            continue
+        s_terms = set(analyzer.terms(s.text))
+        if not new_terms <= s_terms or not new_figures <= figures(s.text):
+            continue
+        if denial and not is_denial(s.text):
+            continue  # a denial needs a denial
+        before = store.text_span(s.source, s.start - verifier.near_chars, s.start)
+        coverage = verifier.retriever.term_share(q_terms, s_terms | set(analyzer.terms(before)))
+        out.append(PhraseSupport(s, coverage, verifier.retriever.term_share(q_terms, s_terms), novelty))
+    return sorted(out, key=lambda p: -(p.sentence.relevance + p.coverage))

@@ -35,6 +35,11 @@ PUBLIC = Path(os.environ.get("QA_PUBLIC_DIR", ROOT.parent / "shared" / "eval" / 
 SETS = {"dev": (ROOT / "seeds", {"tune": ROOT / "tests" / "data" / "dev.jsonl"})}
 for _name in ("wiki", "reviews", "tables"):
     SETS[_name] = (PUBLIC / _name / "corpus", {split: PUBLIC / _name / f"{split}.jsonl" for split in ("tune", "check")})
+# Sets whose rows name their corpus ("corpus": seeds, wiki, reviews, tables): written for the reader issue.
+CORPORA = {"seeds": ROOT / "seeds", **{n: PUBLIC / n / "corpus" for n in ("wiki", "reviews", "tables")}}
+MIXED = {"conflicts": ROOT / "tests" / "data" / "conflicts.jsonl",
+         "followups": ROOT / "tests" / "data" / "followups.jsonl",
+         "followups_public": ROOT / "tests" / "data" / "followups_public.jsonl"}
 README_START, README_END = "<!-- public-eval:start -->", "<!-- public-eval:end -->"
 
 
@@ -77,6 +82,8 @@ def split_figures(summary: dict, k: int) -> dict:
         f"retrieval_recall@{k}": summary["retrieval"][f"evidence_recall@{k}"],
         "latency_p50_s": summary["cost"]["latency_p50_s"], "latency_p95_s": summary["cost"]["latency_p95_s"],
         "by_type": {t: {"n": v["n"], "correct": v["correct"]} for t, v in summary["by_type"].items()},
+        "numeric_flagged_as_conflict": summary["conflicts"]["numeric_flagged"],
+        "numeric_rows": summary["conflicts"]["numeric_rows"],
     }
 
 
@@ -108,6 +115,12 @@ def table(results: dict) -> str:
             for name, splits in results["sets"].items() if (g := splits.get("gap"))]
     if gaps:
         lines += ["", "Answerable accuracy, tune − check: " + "; ".join(gaps) + "."]
+    hard = results.get("hard_sets") or {}
+    if hard:
+        lines += ["", "| written set | questions | right | answerable refused | median words |", "|---|---|---|---|---|"]
+        for name, f in hard.items():
+            lines.append(f"| {name} | {f['questions']} | {f['answerable_correct']} of {f['answerable']} "
+                         f"| {f['answerable_refused_count']} | {_cell(f['median_answer_words'], 1)} |")
     return "\n".join(lines)
 
 
@@ -122,13 +135,32 @@ def update_readme(text: str) -> bool:
     return True
 
 
+def evaluate_mixed(path: Path, assistant_for, folder: Path, sample, seed) -> dict:
+    """Evaluate a set whose rows name their corpus: each group against its own index, one summary."""
+    from qa.evaluation import evaluate, load_questions, summarize_run
+
+    rows, groups = [], {}
+    for q in load_questions(path):
+        groups.setdefault(q.get("corpus", "seeds"), []).append(q)
+    k = None
+    for corpus, questions in groups.items():
+        part = folder / f"{path.stem}-{corpus}.jsonl"
+        part.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions), encoding="utf-8")
+        assistant = assistant_for(corpus)
+        k = assistant.settings.top_k
+        summary = evaluate(part, assistant, cache=True, report=folder / part.stem, progress=False,
+                           sample=sample, seed=seed)
+        rows += [json.loads(line) for line in (folder / part.stem / "results.jsonl").read_text().splitlines()]
+    return summarize_run(rows, k)
+
+
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sets", default=",".join(SETS), help="comma-separated: " + ", ".join(SETS))
+    parser.add_argument("--sets", default=",".join([*SETS, *MIXED]), help="comma-separated: " + ", ".join([*SETS, *MIXED]))
     parser.add_argument("--splits", default="tune,check")
     parser.add_argument("--sample", type=int, default=None, help="a seeded sample of N questions per split")
     parser.add_argument("--seed", type=int, default=0)
@@ -144,23 +176,44 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     names = [n.strip() for n in args.sets.split(",") if n.strip()]
     splits = [s.strip() for s in args.splits.split(",") if s.strip()]
-    unknown = [n for n in names if n not in SETS]
+    unknown = [n for n in names if n not in SETS and n not in MIXED]
     if unknown:
-        parser.error(f"unknown set {unknown}; choose from {list(SETS)}")
-    missing = [str(SETS[n][0]) for n in names if not SETS[n][0].is_dir()]
+        parser.error(f"unknown set {unknown}; choose from {list(SETS) + list(MIXED)}")
+    missing = [str(SETS[n][0]) for n in names if n in SETS and not SETS[n][0].is_dir()]
     if missing:
         parser.error(f"missing corpus folder(s): {missing} (set QA_PUBLIC_DIR to the public sets' folder)")
     embedder = make_embedder(settings)
     generator = make_generator(settings.generator, settings)
+    out = Path(args.out)
+    previous = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
     results = {"k": settings.top_k, "generator": settings.generator, "backend": settings.backend,
                "date": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
                "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                         text=True).stdout.strip(),
-               "sample": args.sample, "load_average_start": load_average(), "sets": {}}
-    for name in names:
+               "sample": args.sample, "load_average_start": load_average(),
+               "sets": {} if args.sample is not None else previous.get("sets", {}),
+               "hard_sets": {} if args.sample is not None else previous.get("hard_sets", {})}
+    assistants: dict = {}
+
+    def assistant_for(corpus: str | Path):
+        """The assistant over a corpus folder, or over a corpus named in CORPORA; one per folder."""
+        folder = Path(CORPORA.get(corpus, corpus)).resolve()
+        if folder not in assistants:
+            assistants[folder] = corpus_assistant(folder, settings, embedder=embedder, generator=generator)
+        return assistants[folder]
+
+    for name in [n for n in names if n in MIXED]:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            summary = evaluate_mixed(MIXED[name], assistant_for, Path(folder), args.sample, args.seed)
+        figures = split_figures(summary, settings.top_k)
+        results["hard_sets"][name] = figures
+        print(f"{name}: {figures['answerable_correct']} of {figures['answerable']} right", file=sys.stderr)
+    for name in [n for n in names if n in SETS]:
         corpus, files = SETS[name]
         print(f"{name}: indexing {corpus}", file=sys.stderr)
-        assistant = corpus_assistant(corpus, settings, embedder=embedder, generator=generator)
+        assistant = assistant_for(corpus)
         results["sets"][name] = {}
         for split in splits:
             if split not in files:
@@ -180,12 +233,11 @@ def main(argv: list[str] | None = None) -> int:
             results["sets"][name]["gap"] = gap_interval(tune["answerable_correct"], tune["answerable"],
                                                         check["answerable_correct"], check["answerable"])
     results["load_average_end"] = load_average()
-    out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     text = table(results)
     print(text)
-    if args.sample is None and set(names) == set(SETS) and set(splits) == {"tune", "check"}:
+    if args.sample is None and set(splits) == {"tune", "check"}:
         print("README table updated" if update_readme(text) else "README has no public-eval markers", file=sys.stderr)
     return 0
 

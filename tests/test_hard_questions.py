@@ -139,3 +139,15 @@ def test_korean_refusal_is_in_korean(settings, embedder, corpus):
                              generator=ScriptedGenerator(lambda m: "Samsung Gauss has 99 billion parameters."))
     answer = a.ask("삼성 가우스의 매개변수는 몇 개인가요?")
     assert answer.refused and hangul_share(answer.text) >= 0.5
+
+
+@pytest.mark.parametrize("history, question, expected", [
+    # the entity the previous answer named is the referent, whatever the previous question asked
+    ([("Who wrote Pride and Prejudice?", "Jane Austen [1].")], "When was she born?", "When was Jane Austen born?"),
+    ([("Who founded Hartford?", "Thomas Hooker founded it in 1636 [1].")], "Where did he study?",
+     "Where did Thomas Hooker study?"),
+    # an answer that names nothing new (a figure) leaves the previous question's subject
+    ([("How tall is Mount Aconcagua?", "6,961 m [1].")], "Where is it?", "Where is Mount Aconcagua?"),
+])
+def test_a_pronoun_points_at_what_the_previous_answer_named(history, question, expected):
+    assert rewrite_followup(question, history) == expected

@@ -88,3 +88,6 @@ def test_public_tune_sample_meets_the_gate(name, assistant, settings, folder):
     if "unanswerable_refused_min" in limits:
         refused = round(a["refusal_accuracy"] * a["unanswerable"])
         assert refused >= limits["unanswerable_refused_min"], f"{name}: {refused} of {a['unanswerable']} refused"
+    # concise answers: the answer phrase, not the sentence around it
+    assert a["token_f1"] >= limits["token_f1_min"], f"{name}: token F1 {a['token_f1']}"
+    assert a["median_answer_words"] <= limits["median_words_max"], f"{name}: median {a['median_answer_words']} words"

@@ -1,0 +1,126 @@
+"""`make calibrate`: learn the answer-or-refuse score (qa/calibration.py) on the `tune` splits and the dev set.
+
+Every question is answered with refusal by score switched off (QA_ANSWER_THRESHOLD=0), so each answer
+that found support records its features and whether SCORING.md judges it right. A logistic regression
+over those features gives P(right); the threshold is the one that maximizes, over these rows,
+    right answers + refused unanswerable questions
+(SCORING.md's accuracy over all questions) while the score refuses at most `--max-refused` (5 %) of the
+answerable questions: the reader's target is 10 % refused in all, and the questions no sentence supports
+are refused before the score is read. Weights, threshold and how they were obtained go to
+qa/data/calibration.json. `check` splits are never read.
+
+Replies are cached by prompt (QA_GENERATION_CACHE_DIR, default $QA_CACHE_DIR/generations): decoding is
+greedy, so a second run after a change to the steps after generation takes minutes, not an hour.
+
+Run: make calibrate        (.venv/bin/python scripts/calibrate.py --sample 200 for a quicker fit)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from eval_public import SETS  # noqa: E402  (the same sets and corpora as make eval-public)
+
+
+def collect(sample: int | None, seed: int, names: list[str]) -> list[dict]:
+    """Rows of every tune split (and dev), answered with the score switched off."""
+    from qa.embedding import make_embedder
+    from qa.evaluation import corpus_assistant, evaluate
+    from qa.generation import make_generator
+    from qa.settings import Settings
+
+    settings = Settings.from_env(answer_threshold=0.0)
+    if not settings.generation_cache_dir:
+        settings = Settings.from_env(answer_threshold=0.0,
+                                     generation_cache_dir=str(settings.cache_dir / "generations"))
+    embedder = make_embedder(settings)
+    generator = make_generator(settings.generator, settings)
+    rows = []
+    for name in names:
+        corpus, files = SETS[name]
+        assistant = corpus_assistant(corpus, settings, embedder=embedder, generator=generator)
+        report = Path(os.environ.get("QA_CALIBRATE_REPORTS", ROOT / "reports" / "calibrate")) / name
+        t0 = time.perf_counter()
+        evaluate(files["tune"], assistant, cache=False, progress=sys.stderr.isatty(), warmup=False,
+                 sample=None if name == "dev" else sample, seed=seed, report=report)
+        got = [json.loads(line) for line in (report / "results.jsonl").read_text().splitlines()]
+        for r in got:
+            r["set"] = name
+        rows += got
+        print(f"{name}: {len(got)} rows ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    return rows
+
+
+def choose_threshold(probabilities: list[float], rows: list[dict], answerable: int,
+                     max_refused: float = 0.05) -> tuple[float, dict]:
+    """The threshold that maximizes the objective of the module docstring over the supported `rows`, and the
+    counts it gives; `answerable` questions in all. Ties go to the lower threshold (fewer refusals).
+
+    >>> rows = [{"type": "factoid", "correct": True}, {"type": "unanswerable", "correct": False}]
+    >>> choose_threshold([0.9, 0.2], rows, answerable=1)[0]
+    0.9
+    >>> choose_threshold([0.1, 0.2], rows, answerable=1)[0]  # refusing the right answer is not allowed
+    0.0
+    """
+    best = (float("-inf"), 0.0, {})
+    for threshold in sorted({0.0, *[round(p, 4) for p in probabilities]}):
+        right = refused_unanswerable = refused_answerable = 0
+        for p, r in zip(probabilities, rows):
+            answered = p >= threshold
+            if r["type"] == "unanswerable":
+                refused_unanswerable += not answered
+            elif answered:
+                right += r["correct"]
+            else:
+                refused_answerable += 1
+        if refused_answerable > max_refused * answerable:
+            break  # refusals only grow with the threshold
+        objective = right + refused_unanswerable
+        if objective > best[0]:
+            best = (objective, threshold, {"right": right, "refused_unanswerable": refused_unanswerable,
+                                           "refused_answerable_by_score": refused_answerable})
+    return best[1], best[2]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sample", type=int, default=None, help="a seeded sample of N rows of each tune split")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sets", default="dev,wiki,reviews,tables")
+    parser.add_argument("--max-refused", type=float, default=0.05,
+                        help="the share of answerable questions the score may refuse")
+    parser.add_argument("--out", default=str(ROOT / "qa" / "data" / "calibration.json"))
+    args = parser.parse_args(argv)
+
+    from qa.calibration import FEATURES, Calibration, fit_logistic
+
+    rows = collect(args.sample, args.seed, [n.strip() for n in args.sets.split(",") if n.strip()])
+    supported = [r for r in rows if r.get("features")]
+    x = [[float(r["features"][f]) for f in FEATURES] for r in supported]
+    y = [int(r["correct"]) for r in supported]
+    weights, bias, means, scales = fit_logistic(x, y)
+    model = Calibration(list(FEATURES), weights, bias, 0.5, means, scales)
+    probabilities = [model.probability(r["features"]) for r in supported]
+    answerable = sum(1 for r in rows if r["type"] != "unanswerable")
+    unsupported = sum(1 for r in rows if r["type"] != "unanswerable" and not r.get("features"))
+    threshold, counts = choose_threshold(probabilities, supported, answerable, max_refused=args.max_refused)
+    counts["refused_answerable_unsupported"] = unsupported
+    model = Calibration(list(FEATURES), weights, bias, threshold, means, scales)
+    about = {"trained": time.strftime("%Y-%m-%d"), "rows": len(rows), "rows_with_support": len(supported),
+             "sets": sorted({r["set"] for r in rows}), "sample": args.sample, "seed": args.seed,
+             "right_when_answering_everything_supported": sum(y), "at_threshold": counts}
+    Path(args.out).write_text(model.to_json(**about), encoding="utf-8")
+    print(json.dumps({"threshold": threshold, **about,
+                      "weights": dict(zip(FEATURES, [round(w, 3) for w in weights]))}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

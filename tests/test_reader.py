@@ -1,0 +1,92 @@
+"""The reader's steps with a scripted model over a small invented corpus: a short answer cited to the
+sentence that states it, written as the source writes it; a list gathered across sentences; yes-or-no
+questions answered by the sentence that bears on them; the calibrated score refusing."""
+import pytest
+
+from qa.api import Assistant
+from qa.calibration import Calibration
+from qa.generation import ScriptedGenerator
+
+
+@pytest.fixture
+def town(tmp_path):
+    folder = tmp_path / "town"
+    folder.mkdir()
+    (folder / "harbour.txt").write_text(
+        "The harbour\n\nThe harbour of Velmora handled $2.6 million of cargo in 2018. "
+        "Its lighthouse was built in 1871 by the engineer Tomas Areny.\n\n"
+        "The old ferry does not run in winter because the bay freezes.\n")
+    (folder / "market.txt").write_text(
+        "The market\n\nThe Velmora market sells salted fish from local boats. "
+        "Farmers from the hills also bring goat cheese to the market every Saturday.\n")
+    return folder
+
+
+def ask(settings, embedder, folder, reply, question, **kwargs):
+    a = Assistant.from_paths([folder], index=settings.index_dir, settings=settings, embedder=embedder,
+                             generator=ScriptedGenerator(lambda m: reply))
+    return a.ask(question, **kwargs)
+
+
+def test_the_answer_is_the_phrase_as_the_source_writes_it(settings, embedder, town):
+    answer = ask(settings, embedder, town, "2.6 million", "How much cargo did the harbour of Velmora handle in 2018?")
+    assert not answer.refused
+    assert answer.text == "$2.6 million [1]."  # the currency sign comes from the sentence
+    assert answer.citations[0].quote.startswith("The harbour of Velmora handled $2.6 million")
+    assert answer.confidence is not None and answer.features["extractive"] == 0.0
+
+
+def test_a_phrase_no_sentence_states_is_refused(settings, embedder, town):
+    answer = ask(settings, embedder, town, "Joan Miro", "Who built the lighthouse of Velmora?")
+    assert answer.refused and answer.citations == []
+
+
+def test_a_list_is_gathered_across_sentences_each_item_cited(settings, embedder, town):
+    answer = ask(settings, embedder, town, "salted fish and goat cheese", "What is sold at the Velmora market?")
+    assert not answer.refused
+    assert "salted fish" in answer.text and "goat cheese" in answer.text
+    assert len(answer.citations) == 2 and "[1]" in answer.text and "[2]" in answer.text
+
+
+def test_a_list_with_one_unsupported_item_is_refused(settings, embedder, town):
+    answer = ask(settings, embedder, town, "salted fish and olive oil", "What is sold at the Velmora market?")
+    assert answer.refused
+
+
+@pytest.mark.parametrize("reply, prefix", [("No", "No: "), ("Yes", "")])
+def test_yes_or_no_is_answered_with_the_sentence_and_its_verdict_only_when_it_agrees(settings, embedder, town,
+                                                                                      reply, prefix):
+    answer = ask(settings, embedder, town, reply, "Does the old ferry run in winter?")
+    assert not answer.refused
+    assert answer.text.startswith(prefix + "The old ferry does not run in winter")
+    assert answer.features["extractive"] == 1.0
+
+
+def test_the_calibrated_score_decides_to_refuse(settings, embedder, town):
+    never = Calibration(["coverage"], [0.0], -10.0, 0.5)  # P(right) ~ 0: every answer refused
+    a = Assistant.from_paths([town], index=settings.index_dir, settings=settings, embedder=embedder,
+                             generator=ScriptedGenerator(lambda m: "1871"))
+    a._calibration_model = never
+    answer = a.ask("When was the lighthouse of Velmora built?")
+    assert answer.refused and answer.confidence is not None and answer.confidence < 0.5
+
+
+def test_table_rows_reach_the_model_with_their_column_labels(settings, embedder, tmp_path):
+    folder = tmp_path / "accounts"
+    folder.mkdir()
+    (folder / "sales.txt").write_text(
+        "Sales by contract type\n\n |  | Years Ended September 30, | \n | 2019 | 2018 | 2017\n"
+        "Fixed Price | $ 1,452.4 | $ 1,146.2 | $ 1,036.9\nOther | 44.1 | 56.7 | 70.8\n\n"
+        "Sales of other contract types come from cost plus contracts.\n")
+    seen = []
+
+    def model(messages):
+        seen.append(messages[-1]["content"])
+        return "2018: 56.7"
+
+    a = Assistant.from_paths([folder], index=settings.index_dir, settings=settings, embedder=embedder,
+                             generator=ScriptedGenerator(model))
+    answer = a.ask("What were Other sales in 2018?")
+    assert "Other | 2019: 44.1 | 2018: 56.7 | 2017: 70.8" in seen[-1]
+    assert not answer.refused and "56.7" in answer.text
+    assert answer.citations[0].quote == "Other | 44.1 | 56.7 | 70.8"  # the document's own row is quoted
