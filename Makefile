@@ -45,7 +45,7 @@ eval-public: setup
 
 # The answer-or-refuse score, learnt on the tune splits and the dev set: qa/data/calibration.json.
 calibrate: setup
-	$(PY) scripts/calibrate.py
+	$(PY) scripts/calibrate.py --sample 300 --seed 3
 
 retrieval-eval: setup
 	$(PY) -m qa eval-retrieval tests/data/dev.jsonl

@@ -27,6 +27,7 @@ FEATURES = (
     "passage_rank",  # rank of the supporting sentence's passage (0 = best)
     "relevance_gap",  # the best candidate's relevance minus the supporting sentence's
     "missing_term",  # the rarest question term absent around the supporting sentence (IDF / largest IDF)
+    "anchor_missing",  # 1 when none of the question's rare names occurs in or next to the supporting sentence
     "kind_ok",  # 1 when the answer holds the kind of thing asked (a figure, a date, a name)
     "extractive",  # 1 when the answer is a whole sentence (no shorter supported wording was found)
 )

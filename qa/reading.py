@@ -22,7 +22,7 @@ from .evidence import Sentence
 from .language import NO_WORDS, YES_WORDS
 from .questions import answers_the_kind_asked, asks_yes_or_no
 from .retrieval import Retriever
-from .text import as_written, is_denial, list_items
+from .text import as_written, contains_name, is_denial, list_items
 from .verification import Verifier, clean_phrase, phrase_supports, trim_unfinished, verify_reply
 
 Reading = tuple[list[Statement], dict]  # the statements shown, and the calibration's features
@@ -123,9 +123,18 @@ class Reader:
             "passage_rank": sentence.passage,
             "relevance_gap": round(max(c.relevance for c in candidates) - sentence.relevance, 4),
             "missing_term": round(self._missing_term(q_terms, sentence), 4),
+            "anchor_missing": float(self._anchor_missing(question, sentence)),
             "kind_ok": float(answers_the_kind_asked(question, answer)),
             "extractive": float(extractive),
         }
+
+    def _anchor_missing(self, question: str, sentence: Sentence) -> bool:
+        """True when the question names rare things (qa/verification.py `distinctive`) and none of them occurs
+        in or next to the supporting sentence."""
+        anchors = self.verifier.distinctive(question)
+        near = self.verifier.near_chars
+        around = self.retriever.store.text_span(sentence.source, sentence.start - near, sentence.end + near).lower()
+        return bool(anchors) and not any(contains_name(a, around) for a in anchors)
 
     def _missing_term(self, q_terms: set[str], sentence: Sentence) -> float:
         """The rarest question term found nowhere near the supporting sentence, as its IDF over the largest

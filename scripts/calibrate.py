@@ -3,16 +3,15 @@
 Every question is answered with refusal by score switched off (QA_ANSWER_THRESHOLD=0), so each answer
 that found support records its features and whether SCORING.md judges it right. A logistic regression
 over those features gives P(right); the threshold is the one that maximizes, over these rows,
-    right answers + refused unanswerable questions
-(SCORING.md's accuracy over all questions) while the score refuses at most `--max-refused` (5 %) of the
-answerable questions: the reader's target is 10 % refused in all, and the questions no sentence supports
-are refused before the score is read. Weights, threshold and how they were obtained go to
-qa/data/calibration.json. `check` splits are never read.
+    right answers + refused unanswerable questions + 0.25 x refused wrong answers
+(SCORING.md's accuracy over all questions, plus a little credit for not stating what is wrong) while the
+score refuses at most `--max-refused` (20 %) of the answerable questions. Weights, threshold and how they
+were obtained go to qa/data/calibration.json. `check` splits are never read.
 
 Replies are cached by prompt (QA_GENERATION_CACHE_DIR, default $QA_CACHE_DIR/generations): decoding is
 greedy, so a second run after a change to the steps after generation takes minutes, not an hour.
 
-Run: make calibrate        (.venv/bin/python scripts/calibrate.py --sample 200 for a quicker fit)
+Run: make calibrate   (300 seeded rows of each tune split and the dev set: about 15 minutes, 3 with the reply cache)
 """
 from __future__ import annotations
 
@@ -59,19 +58,19 @@ def collect(sample: int | None, seed: int, names: list[str]) -> list[dict]:
 
 
 def choose_threshold(probabilities: list[float], rows: list[dict], answerable: int,
-                     max_refused: float = 0.05) -> tuple[float, dict]:
+                     max_refused: float = 0.20, wrong_credit: float = 0.25) -> tuple[float, dict]:
     """The threshold that maximizes the objective of the module docstring over the supported `rows`, and the
     counts it gives; `answerable` questions in all. Ties go to the lower threshold (fewer refusals).
 
     >>> rows = [{"type": "factoid", "correct": True}, {"type": "unanswerable", "correct": False}]
     >>> choose_threshold([0.9, 0.2], rows, answerable=1)[0]
     0.9
-    >>> choose_threshold([0.1, 0.2], rows, answerable=1)[0]  # refusing the right answer is not allowed
+    >>> choose_threshold([0.1, 0.2], rows, answerable=1, max_refused=0.0)[0]  # no answerable may be refused
     0.0
     """
     best = (float("-inf"), 0.0, {})
     for threshold in sorted({0.0, *[round(p, 4) for p in probabilities]}):
-        right = refused_unanswerable = refused_answerable = 0
+        right = refused_unanswerable = refused_answerable = refused_wrong = 0
         for p, r in zip(probabilities, rows):
             answered = p >= threshold
             if r["type"] == "unanswerable":
@@ -80,12 +79,14 @@ def choose_threshold(probabilities: list[float], rows: list[dict], answerable: i
                 right += r["correct"]
             else:
                 refused_answerable += 1
+                refused_wrong += not r["correct"]
         if refused_answerable > max_refused * answerable:
             break  # refusals only grow with the threshold
-        objective = right + refused_unanswerable
+        objective = right + refused_unanswerable + wrong_credit * refused_wrong
         if objective > best[0]:
             best = (objective, threshold, {"right": right, "refused_unanswerable": refused_unanswerable,
-                                           "refused_answerable_by_score": refused_answerable})
+                                           "refused_answerable_by_score": refused_answerable,
+                                           "refused_wrong_by_score": refused_wrong})
     return best[1], best[2]
 
 
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=None, help="a seeded sample of N rows of each tune split")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sets", default="dev,wiki,reviews,tables")
-    parser.add_argument("--max-refused", type=float, default=0.05,
+    parser.add_argument("--max-refused", type=float, default=0.20,
                         help="the share of answerable questions the score may refuse")
     parser.add_argument("--out", default=str(ROOT / "qa" / "data" / "calibration.json"))
     args = parser.parse_args(argv)
