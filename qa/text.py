@@ -143,6 +143,7 @@ _CURRENCY_BEFORE = re.compile(r"(?:[A-Z]{1,3})?[$€£¥₩]\s*$")
 _QUALIFIER_BEFORE = re.compile(r"\b(?:" + "|".join(q.replace(" ", r"\s+") for q in FIGURE_QUALIFIERS) + r")\s+$",
                                re.IGNORECASE)
 _UNIT_AFTER = re.compile(r"^\s*%")
+_NUMBER_NAMES = sorted(NUMBER_WORDS, key=NUMBER_WORDS.get)
 _LIST_JOINT = r"(?:\s*[,;]\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)"
 
 
@@ -159,6 +160,8 @@ def as_written(phrase: str, source: str) -> str:
     'oak, elm and ash'
     >>> as_written("the danish isles", "It stood ready to invade the Danish isles.")
     'the Danish isles'
+    >>> as_written("4", "The field narrowed from five teams to four.")
+    'four'
     >>> as_written("not in the text", "Something else.")
     'not in the text'
     """
@@ -172,6 +175,9 @@ def as_written(phrase: str, source: str) -> str:
         m = re.search(r"(?<!\w)" + pattern + r"(?!\w)", source, re.IGNORECASE) if pattern else None
         if m:
             break
+    if m is None and phrase.isdigit() and int(phrase) < len(_NUMBER_NAMES):
+        # a count the source spells out ("four teams")
+        m = re.search(rf"\b{_NUMBER_NAMES[int(phrase)]}\b", source, re.IGNORECASE)
     if m is None:
         return phrase
     start, end = m.start(), m.end()
