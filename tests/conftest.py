@@ -18,7 +18,9 @@ DEV = ROOT / "tests" / "data" / "dev.jsonl"
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    """Settings whose every folder is temporary: nothing a test writes reaches the real corpus."""
+    """Settings whose every folder is temporary: nothing a test writes reaches the real corpus. The
+    calibrated score is off (threshold 0): it was fitted to MiniLM's similarities, not the hashing fake's;
+    tests of the score set their own."""
     return Settings.from_env(
         {},
         index_dir=tmp_path / "index",
@@ -26,6 +28,7 @@ def settings(tmp_path) -> Settings:
         data_dir=tmp_path / "data",
         cache_dir=tmp_path / "cache",
         embedder="hashing",
+        answer_threshold=0.0,
     )
 
 

@@ -1,6 +1,8 @@
 """The reader's steps with a scripted model over a small invented corpus: a short answer cited to the
 sentence that states it, written as the source writes it; a list gathered across sentences; yes-or-no
 questions answered by the sentence that bears on them; the calibrated score refusing."""
+import dataclasses
+
 import pytest
 
 from qa.api import Assistant
@@ -63,6 +65,7 @@ def test_yes_or_no_is_answered_with_the_sentence_and_its_verdict_only_when_it_ag
 
 
 def test_the_calibrated_score_decides_to_refuse(settings, embedder, town):
+    settings = dataclasses.replace(settings, answer_threshold=-1.0)  # the calibration's own threshold
     never = Calibration(["coverage"], [0.0], -10.0, 0.5)  # P(right) ~ 0: every answer refused
     a = Assistant.from_paths([town], index=settings.index_dir, settings=settings, embedder=embedder,
                              generator=ScriptedGenerator(lambda m: "1871"))
