@@ -93,3 +93,12 @@ def test_table_rows_reach_the_model_with_their_column_labels(settings, embedder,
     assert "Other | 2019: 44.1 | 2018: 56.7 | 2017: 70.8" in seen[-1]
     assert not answer.refused and "56.7" in answer.text
     assert answer.citations[0].quote == "Other | 44.1 | 56.7 | 70.8"  # the document's own row is quoted
+
+
+def test_the_committed_calibration_reads_the_features_the_reader_computes(settings, embedder, town):
+    from qa.calibration import FEATURES
+
+    model = Calibration.load()
+    assert model.features == list(FEATURES) and 0.0 < model.threshold < 1.0
+    answer = ask(settings, embedder, town, "1871", "When was the lighthouse of Velmora built?")
+    assert set(answer.features) == set(FEATURES)
