@@ -52,8 +52,7 @@ class Reader:
         said = words[0].strip(",.!:;") if words else ""
         if said not in YES_WORDS | NO_WORDS:
             return None
-        eligible = [c for c in candidates
-                    if c.relevance >= self.verifier.min_relevance and not c.text.rstrip().endswith("?")]
+        eligible = [c for c in candidates if self.verifier.may_support(c)]
         if not eligible:
             return None
         best = max(eligible, key=lambda c: c.relevance)
@@ -74,7 +73,7 @@ class Reader:
             return None
         supports = phrase_supports(question, phrase, candidates, self.verifier)
         if supports:
-            best = supports[0].sentence
+            best = supports[0]
             phrase = as_written(phrase, best.text)
             return [(phrase, best)], self.features(question, phrase, best, candidates, extractive=False)
         # a list gathered across sentences: every item needs its own support
@@ -86,7 +85,7 @@ class Reader:
             item_supports = phrase_supports(question, item, candidates, self.verifier)
             if not item_supports:
                 return None
-            sentence = item_supports[0].sentence
+            sentence = item_supports[0]
             item = as_written(item, sentence.text)
             if statements and statements[-1][1].window == sentence.window:
                 statements[-1] = (f"{statements[-1][0]}, {item}", sentence)  # items of one sentence together
@@ -113,7 +112,8 @@ class Reader:
         q_terms = set(retriever.analyzer.terms(question))
         a_terms = set(retriever.analyzer.terms(answer))
         s_terms = set(retriever.analyzer.terms(sentence.text))
-        before = retriever.store.text_span(sentence.source, sentence.start - self.verifier.near_chars, sentence.start)
+        before = self.verifier.before(sentence)
+        around = self.verifier.around(sentence)
         return {
             "relevance": round(sentence.relevance, 4),
             "coverage": round(retriever.term_share(q_terms, s_terms | set(retriever.analyzer.terms(before))), 4),
@@ -122,27 +122,24 @@ class Reader:
             "answer_words": round(math.log1p(len(answer.split())), 4),
             "passage_rank": sentence.passage,
             "relevance_gap": round(max(c.relevance for c in candidates) - sentence.relevance, 4),
-            "missing_term": round(self._missing_term(q_terms, sentence), 4),
-            "anchor_missing": float(self._anchor_missing(question, sentence)),
+            "missing_term": round(self._missing_term(q_terms, around), 4),
+            "anchor_missing": float(self._anchor_missing(question, around)),
             "kind_ok": float(answers_the_kind_asked(question, answer)),
             "extractive": float(extractive),
         }
 
-    def _anchor_missing(self, question: str, sentence: Sentence) -> bool:
+    def _anchor_missing(self, question: str, around: str) -> bool:
         """True when the question names rare things (qa/verification.py `distinctive`) and none of them occurs
-        in or next to the supporting sentence."""
+        in `around` (the supporting sentence and the text next to it)."""
         anchors = self.verifier.distinctive(question)
-        near = self.verifier.near_chars
-        around = self.retriever.store.text_span(sentence.source, sentence.start - near, sentence.end + near).lower()
-        return bool(anchors) and not any(contains_name(a, around) for a in anchors)
+        return bool(anchors) and not any(contains_name(a, around.lower()) for a in anchors)
 
-    def _missing_term(self, q_terms: set[str], sentence: Sentence) -> float:
-        """The rarest question term found nowhere near the supporting sentence, as its IDF over the largest
-        IDF (0 when every term is there): a question about a thing the text does not name ("the second
-        treaty" beside a sentence on the first) answered from a sentence about a neighbour."""
-        retriever, near = self.retriever, self.verifier.near_chars
-        around = retriever.store.text_span(sentence.source, sentence.start - near, sentence.end + near)
+    def _missing_term(self, q_terms: set[str], around: str) -> float:
+        """The rarest question term found nowhere in `around` (the supporting sentence and the text next to
+        it), as its IDF over the largest IDF (0 when every term is there): a question about a thing the text
+        does not name ("the second treaty" beside a sentence on the first) answered from a sentence about a
+        neighbour."""
+        retriever = self.retriever
         missing = q_terms - set(retriever.analyzer.terms(around))
         top = retriever.idf("\0never a term")
         return max((retriever.idf(t) for t in missing), default=0.0) / top if top else 0.0
-

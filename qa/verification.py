@@ -50,6 +50,18 @@ class Verifier:
                    min_cosine=settings.verify_min_cosine, max_anchor_share=settings.verify_max_anchor_share,
                    near_chars=settings.verify_near_chars)
 
+    def may_support(self, s: Sentence) -> bool:
+        """A sentence that may support anything: relevant to the question and not itself a question."""
+        return s.relevance >= self.min_relevance and not s.text.rstrip().endswith("?")
+
+    def around(self, s: Sentence) -> str:
+        """The text of `s` with `near_chars` on each side: what counts as "next to" it."""
+        return self.retriever.store.text_span(s.source, s.start - self.near_chars, s.end + self.near_chars)
+
+    def before(self, s: Sentence) -> str:
+        """The `near_chars` of text just before `s` (where its subject is often named)."""
+        return self.retriever.store.text_span(s.source, s.start - self.near_chars, s.start)
+
     def distinctive(self, text: str) -> set[str]:
         """The names of `text` that are rare in the corpus (or absent from it): common ones (the corpus's
         main topic) prove nothing, while a rare or unknown name is exactly what a model invents or misplaces."""
@@ -78,11 +90,11 @@ class Verifier:
         best, best_score = None, 0.0
         negated = is_denial(claim)
         for s in candidates:
-            if s.relevance < self.min_relevance or not claim_figures <= figures(s.text):
+            if not self.may_support(s) or not claim_figures <= figures(s.text):
                 continue
-            if s.text.rstrip().endswith("?") or negated != is_denial(s.text):
-                continue  # a question states nothing; a denial needs a denial
-            near = store.text_span(s.source, s.start - self.near_chars, s.end + self.near_chars).lower()
+            if negated != is_denial(s.text):
+                continue  # a denial needs a denial
+            near = self.around(s).lower()
             if not all(contains_name(n, near) for n in claim_names):
                 continue
             if anchors and not any(contains_name(a, near) for a in anchors):
@@ -173,26 +185,16 @@ def clean_phrase(raw: str) -> str:
     return " ".join(text.rstrip(" .").split())
 
 
-@dataclass(frozen=True)
-class PhraseSupport:
-    """A sentence that states every new word and figure of an answer phrase, and how well it fits."""
-
-    sentence: Sentence
-    coverage: float  # share of the question's IDF weight in the sentence and the text just before it
-    sentence_coverage: float  # the same share in the sentence alone
-    novelty: float  # share of the phrase's terms that the question does not hold
-
-
 def phrase_supports(question: str, phrase: str, candidates: Sequence[Sentence],
-                    verifier: Verifier) -> list[PhraseSupport]:
-    """Every candidate sentence that supports `phrase`, best first.
+                    verifier: Verifier) -> list[Sentence]:
+    """Every candidate sentence that supports `phrase`, best first (relevance plus the share of the
+    question's IDF weight in the sentence and the text just before it).
 
     A support states every term (stemmed word) and figure of the phrase that the question does not
     already hold, agrees with it on denial, and is not itself a question. A phrase that adds nothing to
     the question (no new term, no new figure) has no support: it does not answer.
     """
     analyzer = verifier.retriever.analyzer
-    store = verifier.retriever.store
     q_terms = set(analyzer.terms(question))
     p_terms = set(analyzer.terms(phrase))
     # numbers are compared as figures ("4" = "four"), not as terms
@@ -200,18 +202,16 @@ def phrase_supports(question: str, phrase: str, candidates: Sequence[Sentence],
     new_figures = figures(phrase) - figures(question)
     if not new_terms and not new_figures:
         return []
-    novelty = len(new_terms) / len(p_terms) if p_terms else 1.0
     denial = is_denial(phrase)
-    out = []
+    out: list[tuple[float, Sentence]] = []
     for s in candidates:
-        if s.relevance < verifier.min_relevance or s.text.rstrip().endswith("?"):
+        if not verifier.may_support(s):
             continue
         s_terms = set(analyzer.terms(s.text))
         if not new_terms <= s_terms or not new_figures <= figures(s.text):
             continue
         if denial and not is_denial(s.text):
             continue  # a denial needs a denial
-        before = store.text_span(s.source, s.start - verifier.near_chars, s.start)
-        coverage = verifier.retriever.term_share(q_terms, s_terms | set(analyzer.terms(before)))
-        out.append(PhraseSupport(s, coverage, verifier.retriever.term_share(q_terms, s_terms), novelty))
-    return sorted(out, key=lambda p: -(p.sentence.relevance + p.coverage))
+        coverage = verifier.retriever.term_share(q_terms, s_terms | set(analyzer.terms(verifier.before(s))))
+        out.append((s.relevance + coverage, s))
+    return [sentence for _, sentence in sorted(out, key=lambda pair: -pair[0])]
