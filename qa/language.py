@@ -22,6 +22,9 @@ what whatever when where whether which while who whom whose why will with within
 yet you your yours yourself yourselves
 """.split())
 
+# Articles: an answer phrase takes the one its source writes before it ("the Vatican").
+ARTICLES = ("the", "a", "an")
+
 # Auxiliary verbs: a question that starts with one asks yes or no ("Is it safe?", "Does it leak?").
 AUXILIARY_VERBS = frozenset("""
 am is are was were do does did have has had can could will would shall should may might must

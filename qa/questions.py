@@ -12,7 +12,7 @@ import re
 import unicodedata
 
 from .errors import QuestionError
-from .language import AUXILIARY_VERBS, MONTHS
+from .language import AUXILIARY_VERBS, FUNCTION_WORDS, MONTHS
 from .text import figures, names
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -59,6 +59,23 @@ def asks_yes_or_no(question: str) -> bool:
     """
     first = re.match(r"\W*(\w+)", question)
     return bool(first) and first.group(1).lower() in AUXILIARY_VERBS
+
+
+_ASKED_NOUN = re.compile(r"\b(?:what|which|how many|how much)\s+(?:(?:type|kind|sort|form)s?\s+of\s+)?([^\W\d_]+)",
+                         re.IGNORECASE)
+
+
+def asked_noun(question: str) -> str | None:
+    """The noun that names what the question asks for: "What type of language…" -> "language", "How many
+    pounds…" -> "pounds"; None when the question word is followed by a verb or a function word.
+
+    >>> asked_noun("What type of language is Latin?"), asked_noun("Which tenses exist?"), asked_noun("What is it?")
+    ('language', 'tenses', None)
+    """
+    m = _ASKED_NOUN.search(question)
+    if m is None or m.group(1).lower() in FUNCTION_WORDS | AUXILIARY_VERBS:
+        return None
+    return m.group(1)
 
 
 def asks_for_number(question: str) -> bool:

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from .composition import Statement, display_sentence, extractive_statements, fit_words
 from .evidence import Sentence
 from .language import NO_WORDS, YES_WORDS
-from .questions import answers_the_kind_asked, asks_yes_or_no
+from .questions import answers_the_kind_asked, asked_noun, asks_yes_or_no
 from .retrieval import Retriever
-from .text import as_written, contains_name, is_denial, list_items
+from .text import as_written, completed, contains_name, is_denial, list_items
 from .verification import Verifier, clean_phrase, phrase_supports, trim_unfinished, verify_reply
 
 Reading = tuple[list[Statement], dict]  # the statements shown, and the calibration's features
@@ -75,7 +75,8 @@ class Reader:
         if supports:
             best = supports[0]
             phrase = as_written(phrase, best.text)
-            return [(phrase, best)], self.features(question, phrase, best, candidates, extractive=False)
+            features = self.features(question, phrase, best, candidates, extractive=False)
+            return [(self.completed(question, phrase, best), best)], features
         # a list gathered across sentences: every item needs its own support
         items = list_items(phrase)
         if len(items) < 2:
@@ -93,6 +94,14 @@ class Reader:
                 statements.append((item, sentence))
         best = max((s for _, s in statements), key=lambda s: s.relevance)
         return statements, self.features(question, phrase, best, candidates, extractive=False)
+
+    def completed(self, question: str, phrase: str, sentence: Sentence) -> str:
+        """The phrase grown to the whole of what it names in its sentence (qa/text.py `completed`): a
+        reader's "Charles II" is the sentence's "King Charles II", "inflected" for "What type of language"
+        is "an inflected language" (qa/questions.py `asked_noun`)."""
+        noun = asked_noun(question)
+        asked = set(self.retriever.analyzer.terms(noun)) if noun else set()
+        return completed(phrase, sentence.text, lambda word: bool(asked & set(self.retriever.analyzer.terms(word))))
 
     def read_sentences(self, question: str, raw: str, candidates: list[Sentence],
                        truncated: bool) -> Reading | None:

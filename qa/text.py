@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .language import FIGURE_QUALIFIERS, HANGUL_SYLLABLES, NOT_NAMES, NUMBER_WORDS, ORDINAL_WORDS
+from .language import ARTICLES, FIGURE_QUALIFIERS, HANGUL_SYLLABLES, NOT_NAMES, NUMBER_WORDS, ORDINAL_WORDS
 
 # --- citation markers: "[1]", "[2, 3]", "[1-2]", "[1][4]" ----------------------------------------------
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,-]\s*\d+)*)\s*\]")
@@ -147,6 +147,48 @@ _NUMBER_NAMES = sorted(NUMBER_WORDS, key=NUMBER_WORDS.get)
 _LIST_JOINT = r"(?:\s*[,;]\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)"
 
 
+def _words_pattern(text: str) -> str:
+    """A pattern of `text`'s words in order: any white space between them, an article the source may add
+    before a word ("Virginia Plan and New Jersey Plan" in "the Virginia Plan and the New Jersey Plan"), a
+    plural the source may drop or add ("5 years" in "5 year warranty")."""
+    parts = []
+    for i, word in enumerate(text.split()):
+        core = word[:-1] if len(word) > 3 and word.isalpha() and word.endswith("s") else word
+        plural = "(?:s|es)?" if len(core) > 2 and core.isalpha() else ""
+        article = "" if i == 0 else r"(?:(?:" + "|".join(ARTICLES) + r")\s+)?"
+        parts.append(article + re.escape(core) + plural)
+    return r"\s+".join(parts)
+
+
+def written_span(phrase: str, source: str) -> tuple[int, int] | None:
+    """Where `source` writes `phrase` (see `as_written`), or None.
+
+    >>> written_span("Virginia Plan and New Jersey Plan", "It joined the Virginia Plan and the New Jersey Plan.")
+    (14, 51)
+    """
+    items = list_items(phrase)
+    patterns = [_words_pattern(phrase)] + ([_LIST_JOINT.join(_words_pattern(item) for item in items)]
+                                           if len(items) > 1 else [])
+    m = None
+    for pattern in patterns:
+        m = re.search(r"(?<!\w)" + pattern + r"(?!\w)", source, re.IGNORECASE) if pattern else None
+        if m:
+            break
+    if m is None and phrase.isdigit() and int(phrase) < len(_NUMBER_NAMES):
+        # a count the source spells out ("four teams")
+        m = re.search(rf"\b{_NUMBER_NAMES[int(phrase)]}\b", source, re.IGNORECASE)
+    if m is None:
+        return None
+    start, end = m.start(), m.end()
+    if phrase[:1].isdigit() or phrase[:1] in "$€£¥₩":
+        before = _CURRENCY_BEFORE.search(source[:start])
+        start = before.start() if before else start
+        qualifier = _QUALIFIER_BEFORE.search(source[:start])
+        start = qualifier.start() if qualifier else start
+    after = _UNIT_AFTER.match(source[end:])
+    return start, end + after.end() if after else end
+
+
 def as_written(phrase: str, source: str) -> str:
     """`phrase` as `source` writes it: its exact letters where `source` holds it (case and spacing aside;
     a list's items joined as the source joins them), with what belongs to a figure there: a currency
@@ -165,29 +207,62 @@ def as_written(phrase: str, source: str) -> str:
     >>> as_written("not in the text", "Something else.")
     'not in the text'
     """
-    def words(text: str) -> str:
-        return r"\s+".join(re.escape(word) for word in text.split())
+    span = written_span(phrase, source)
+    return source[span[0]:span[1]] if span else phrase
 
-    items = list_items(phrase)
-    patterns = [words(phrase)] + ([_LIST_JOINT.join(words(item) for item in items)] if len(items) > 1 else [])
-    m = None
-    for pattern in patterns:
-        m = re.search(r"(?<!\w)" + pattern + r"(?!\w)", source, re.IGNORECASE) if pattern else None
-        if m:
-            break
-    if m is None and phrase.isdigit() and int(phrase) < len(_NUMBER_NAMES):
-        # a count the source spells out ("four teams")
-        m = re.search(rf"\b{_NUMBER_NAMES[int(phrase)]}\b", source, re.IGNORECASE)
-    if m is None:
+
+_WORD_BEFORE = re.compile(r"([\w'’.-]+)\s+$")
+_WORD_AFTER = re.compile(r"^\s+([\w'’-]+)")
+_PARENTHESIS_AFTER = re.compile(r"^\s*\([^()]{1,80}\)")
+
+
+def completed(phrase: str, source: str, is_asked_word, max_words: int = 3) -> str:
+    """The answer phrase grown, within `source`, to the whole of what it names: the rest of a name it
+    starts or ends ("Charles II" -> "King Charles II"), the article before it, the noun after it that names
+    what the question asks for (`is_asked_word`: "inflected" -> "inflected language" for "What type of
+    language…"), a short parenthesis right after it; at most `max_words` words each side. A phrase the
+    source does not write is returned as it is.
+
+    >>> completed("Charles II", "In 1662 King Charles II granted a charter.", lambda w: False)
+    'King Charles II'
+    >>> completed("inflected", "Latin is an inflected language.", lambda w: w == "language")
+    'an inflected language'
+    >>> completed("geometric shapes", "They describe geometric shapes (such as curves) too.", lambda w: False)
+    'geometric shapes (such as curves)'
+    >>> completed("6.35%", "It has a 6.35% sales tax.", lambda w: False)
+    '6.35%'
+    """
+    span = written_span(phrase, source)
+    if span is None:
         return phrase
-    start, end = m.start(), m.end()
-    if phrase[:1].isdigit() or phrase[:1] in "$€£¥₩":
-        before = _CURRENCY_BEFORE.search(source[:start])
-        start = before.start() if before else start
-        qualifier = _QUALIFIER_BEFORE.search(source[:start])
-        start = qualifier.start() if qualifier else start
-    after = _UNIT_AFTER.match(source[end:])
-    end = end + after.end() if after else end
+    start, end = span
+    # to the left: the rest of a name, then an article (not before a figure: "a 6.35% tax")
+    if source[start:start + 1].isupper():
+        for _ in range(max_words):
+            m = _WORD_BEFORE.search(source[:start])
+            if not (m and m.group(1)[:1].isupper() and m.group(1).lower() not in NOT_NAMES):
+                break
+            start = m.start(1)
+    m = _WORD_BEFORE.search(source[:start])
+    if m and m.group(1).lower() in ARTICLES and not source[start:start + 1].isdigit():
+        start = m.start(1)
+    # to the right: a parenthesis, or the rest of a name and the noun asked for
+    paren = _PARENTHESIS_AFTER.match(source[end:])
+    if paren:
+        return source[start:end + paren.end()]
+    last_word = source[start:end].split()[-1]
+    for _ in range(max_words):
+        m = _WORD_AFTER.match(source[end:])
+        if not m:
+            break
+        word = m.group(1)
+        continues_name = last_word[:1].isupper() and word[:1].isupper() and word.lower() not in NOT_NAMES
+        if not (continues_name or is_asked_word(word)):
+            break
+        end += m.end(1)
+        last_word = word
+        if is_asked_word(word):
+            break
     return source[start:end]
 
 

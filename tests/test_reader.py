@@ -38,6 +38,16 @@ def test_the_answer_is_the_phrase_as_the_source_writes_it(settings, embedder, to
     assert answer.confidence is not None and answer.features["extractive"] == 0.0
 
 
+@pytest.mark.parametrize("reply, question, expected", [
+    ("Areny", "Who built the lighthouse of Velmora?", "Tomas Areny [1]."),  # the rest of the name
+    ("goat", "What kind of cheese do farmers bring to the Velmora market?", "goat cheese [1]."),  # the noun asked
+])
+def test_the_phrase_is_completed_to_what_it_names(settings, embedder, town, reply, question, expected):
+    answer = ask(settings, embedder, town, reply, question)
+    assert not answer.refused
+    assert answer.text == expected
+
+
 def test_a_phrase_no_sentence_states_is_refused(settings, embedder, town):
     answer = ask(settings, embedder, town, "Joan Miro", "Who built the lighthouse of Velmora?")
     assert answer.refused and answer.citations == []
