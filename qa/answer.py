@@ -29,7 +29,7 @@ from .followups import rewrite_followup
 from .generation import Generator
 from .korean import KOREAN_CONFLICT_PREFIX, english_query, is_korean, korean_refusal, korean_statement
 from .prompt import build_messages
-from .questions import asks_for_number, clean_question, is_scoped
+from .questions import asks_yes_or_no, clean_question, is_scoped
 from .reading import Reader
 from .retrieval import Passage, Retriever
 from .settings import Settings
@@ -142,9 +142,10 @@ class Answerer:
         # extensions, after verification
         conflict = False
         prefix = ""
-        if asks_for_number(query) and not is_scoped(query):
-            others = competing_sentences(query, [s for _, s in statements], candidates, self.retriever,
-                                         verifier.min_relevance, anchors=verifier.distinctive(query))
+        if not is_scoped(query) and not asks_yes_or_no(query):
+            others = competing_sentences(query, " ".join(t for t, _ in statements), [s for _, s in statements],
+                                         candidates, self.retriever, verifier.min_relevance,
+                                         anchors=verifier.distinctive(query))
             if others:
                 conflict = True
                 prefix = KOREAN_CONFLICT_PREFIX if korean else CONFLICT_PREFIX

@@ -1,11 +1,12 @@
 """Conflicting figures: when passages give different numbers for what a question measures, show each.
 
 "How many GPUs is the country getting?" can have several true answers in one corpus (one figure by
-one date, another by a later date, a third bought by one ministry), and "how big is the market in
-dollars?" two that measure different things. Picking one hides the others. After an answer is verified, the other relevant
-sentences that state a different figure *about the same thing* (they hold the question's focus: the
-noun phrase after "how many", "how big is"...; and the asked currency, if any) are added, each with its
-own citation; the sentences themselves say what distinguishes them (a date, a source, a scope).
+one date, another by a later date, a third bought by one ministry), and "what were net earnings?" two
+that count differently (adjusted, attributable). Picking one hides the others. After an answer with a
+figure is verified, the other relevant sentences that state a different figure *of the same measure*
+(qa/text.py `measures`: a currency, a per cent, a unit word) *about the same thing* (in the clause that
+states it, what the question and the answer's sentence share; the question's focus, distinctive names and
+dates) are added, each with its own citation; the sentences themselves say what distinguishes them.
 
 Example:
     >>> focus_of("How many high-performance GPUs is the country getting?")
@@ -18,7 +19,7 @@ from typing import Sequence
 
 from .evidence import Sentence
 from .retrieval import Retriever
-from .text import contains_name, figures
+from .text import contains_name, figures, measures, table_cells
 
 CONFLICT_PREFIX = "The documents give different figures: "
 
@@ -34,6 +35,9 @@ _CURRENCIES = {
 }
 _ANAPHOR = re.compile(r"^(that|this|the) (number|figure|amount|total|count)\b|^(it|this|that)\b", re.IGNORECASE)
 MAX_FIGURES = 4
+_CLAUSE = re.compile(r"[,;:]\s+|\s+(?:while|whereas|but|driven by|due to|compared (?:to|with))\s+", re.IGNORECASE)
+# A date or period a question names ("in 1750", "Q4 2019", "FY19"): a competing figure is of it too.
+_PERIOD = re.compile(r"(?<![\w.,])(?:1\d{3}|20\d{2}|Q[1-4]|H[12]|FY\s?\d{2,4}|F\d{2})(?![\w.,])")
 
 
 def focus_of(question: str) -> str | None:
@@ -51,61 +55,80 @@ def asked_currency(question: str) -> re.Pattern | None:
     return None
 
 
-def _stated(text: str, question: str) -> set[float]:
-    """Figures a sentence states beyond those in the question, years left out."""
-    return {f for f in figures(text) - figures(question) if not (1900 <= f <= 2100 and f == int(f))}
-
-
-def competing_sentences(question: str, shown: Sequence[Sentence], candidates: Sequence[Sentence],
+def competing_sentences(question: str, answer: str, shown: Sequence[Sentence], candidates: Sequence[Sentence],
                         retriever: Retriever, min_relevance: float, min_focus: float = 0.6,
-                        anchors: set[str] = frozenset(), min_coverage_ratio: float = 0.8) -> list[Sentence]:
-    """Relevant sentences that state a figure for the question's focus different from those shown.
+                        anchors: set[str] = frozenset(), min_coverage_ratio: float = 1.0,
+                        max_relevance_drop: float = 0.3, min_shared: float = 0.9) -> list[Sentence]:
+    """Relevant sentences that state a different figure of the same measure as the answer's.
 
-    Only the same subject and measure compete: a competing sentence holds the focus terms, names one of
-    the question's distinctive names (`anchors`) when it has any (a question about one named thing gets
-    that thing's figure), and covers nearly as much of the question as the sentence shown first.
+    The answer's measure is what its figure counts in the sentence shown first (qa/text.py `measures`: a
+    currency, a per cent, an ordinal, a unit word). Only the same subject and measure compete: a competing
+    sentence states a figure of that measure not shown yet, is nearly as relevant, covers as much of the
+    question as the sentence shown first and holds most of what they share (`min_shared` of its weight:
+    "operating revenues" for a question on them, not "adjusted EBITDA"), holds the question's focus when it has one ("how many
+    GPUs"), and names one of the question's distinctive names (`anchors`) when it has any (a question about
+    one named thing gets that thing's figure). A sentence that continues one about the focus ("That
+    number jumps to 260,000") competes with its bare figure. When the question names a date or period
+    ("in Q4 2019"), a competing sentence names it too. Table rows neither compete nor are competed
+    with: a table's other figures belong to other rows and columns.
     """
+    if not shown or table_cells(shown[0].text) is not None:
+        return []  # a table's other figures are other rows and columns: other measures, not a conflict
+    main = shown[0]
+    asked = figures(question)
+    answer_values = figures(answer) - asked
+    kinds = {kind for value, kind in measures(main.text) if value in answer_values}
+    if not kinds:
+        return []
     focus = focus_of(question)
-    if not focus:
-        return []
-    focus_terms = set(retriever.analyzer.terms(focus))
-    if not sum(retriever.idf(t) for t in focus_terms):
-        return []
+    focus_terms = set(retriever.analyzer.terms(focus)) if focus else set()
     currency = asked_currency(question)
-    shown_figures = set().union(*(_stated(s.text, question) for s in shown)) if shown else set()
+    shown_values = {value for s in shown for value, _ in measures(s.text)}
     shown_windows = {s.window for s in shown}
     store = retriever.store
     q_terms = set(retriever.analyzer.terms(question))
-    main_coverage = retriever.term_share(q_terms, set(retriever.analyzer.terms(shown[0].text))) if shown else 0.0
+    main_terms = set(retriever.analyzer.terms(main.text))
+    main_coverage = retriever.term_share(q_terms, main_terms)
+    shared = q_terms & main_terms  # what the question and the answer's sentence say the figure is of
 
     def about_focus(s: Sentence) -> bool:
-        return retriever.term_share(focus_terms, set(retriever.analyzer.terms(s.text))) >= min_focus
+        return not focus_terms or retriever.term_share(focus_terms, set(retriever.analyzer.terms(s.text))) >= min_focus
 
+    dates = _PERIOD.findall(question)
     by_window = {s.window: s for s in candidates}
     out: list[Sentence] = []
     for s in candidates:
-        if s.window in shown_windows or s.relevance < min_relevance:
+        if s.window in shown_windows or s.relevance < max(min_relevance, main.relevance - max_relevance_drop):
             continue
-        stated = _stated(s.text, question)
-        if not stated or stated <= shown_figures:
+        if table_cells(s.text) is not None:
             continue
         if currency is not None and not currency.search(s.text):
             continue
-        qualifies, text = about_focus(s), s.text
-        if not qualifies and _ANAPHOR.match(s.text):
+        # a figure counts with the clause that states it: "EBITDA increased by 7.4%, driven by higher
+        # revenues" does not give a revenue figure
+        stated = {v for clause in _CLAUSE.split(s.text)
+                  if retriever.term_share(shared, set(retriever.analyzer.terms(clause))) >= min_shared
+                  for v, kind in measures(clause) if kind in kinds and v not in shown_values and v not in asked}
+        qualifies, text = bool(stated) and about_focus(s), s.text
+        if not qualifies and _ANAPHOR.match(s.text) and focus_terms:
             # "That number jumps to 260,000 by 2030." continues the sentence before it
             previous = store.neighbour(s.window, -1)
             before = by_window.get(previous.window) if previous is not None else None
-            qualifies = before is not None and about_focus(before)
+            stated = {v for v, _ in measures(s.text) if v not in shown_values and v not in asked}
+            qualifies = bool(stated) and before is not None and about_focus(before)
             text = f"{before.text} {s.text}" if qualifies else text
+        if qualifies and not all(re.search(rf"(?<!\w){re.escape(d)}(?!\w)", text, re.IGNORECASE) for d in dates):
+            qualifies = False  # not of the date or period asked about
         if qualifies and anchors and not any(contains_name(a, text.lower()) for a in anchors):
             qualifies = False  # another named thing's figure
-        if qualifies and retriever.term_share(q_terms, set(retriever.analyzer.terms(text))) < min_coverage_ratio * main_coverage:
-            qualifies = False  # about less of what was asked
+        if qualifies:
+            terms = set(retriever.analyzer.terms(text))
+            if (retriever.term_share(q_terms, terms) < min_coverage_ratio * main_coverage
+                    or retriever.term_share(shared, terms) < min_shared):
+                qualifies = False  # about less of what was asked, or about another measure
         if qualifies:
             out.append(s)
-            shown_figures |= stated
+            shown_values |= stated
         if len(out) + len(shown) >= MAX_FIGURES:
             break
     return out
-

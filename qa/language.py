@@ -50,6 +50,9 @@ NUMBER_WORDS = {w: i for i, w in enumerate(
 ORDINAL_WORDS = {w: i for i, w in enumerate(
     "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
     "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split()) if i}
+# Currency words written after an amount ("240 billion won", "5 USD").
+CURRENCY_WORDS = frozenset({"won", "dollar", "dollars", "usd", "krw", "euro", "euros", "eur", "yen", "jpy", "yuan", "cny",
+                            "rupees", "gbp", "cad", "aud"})
 SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")

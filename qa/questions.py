@@ -103,7 +103,7 @@ def answers_the_kind_asked(question: str, answer: str) -> bool:
 
 
 _SCOPE = re.compile(r"\b(after|before|since|until|during|compared|first|last|initial|final|left|remaining|"
-                    r"currently|now|previous|next)\b|\b(in|by|of|for) (19|20)\d\d\b", re.IGNORECASE)
+                    r"currently|now|previous|next)\b|\b(in|by|of|for) \d{3,4}\b(?![,.]\d)", re.IGNORECASE)
 
 
 def is_scoped(question: str) -> bool:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from .language import ARTICLES, FIGURE_QUALIFIERS, HANGUL_SYLLABLES, NOT_NAMES, NUMBER_WORDS, ORDINAL_WORDS
+from .language import (ARTICLES, CURRENCY_WORDS, FIGURE_QUALIFIERS, FUNCTION_WORDS, HANGUL_SYLLABLES, MONTHS, NOT_NAMES,
+                       NUMBER_WORDS, ORDINAL_WORDS, SCALE_WORDS)
 
 # --- citation markers: "[1]", "[2, 3]", "[1-2]", "[1][4]" ----------------------------------------------
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,-]\s*\d+)*)\s*\]")
@@ -72,6 +73,46 @@ def figures(text: str) -> set[float]:
             out.add(float(NUMBER_WORDS[word]))
         elif word in ORDINAL_WORDS:
             out.add(float(ORDINAL_WORDS[word]))
+    return out
+
+
+_MEASURE_AFTER = re.compile(r"(?P<ordinal>st|nd|rd|th)\b|\s*(?P<percent>%|per\s?cent\b)|"
+                            r"(?:[\s-]+(?:" + "|".join(SCALE_WORDS) + r"))?[\s-]+(?P<unit>[^\W\d_][\w-]*)",
+                            re.IGNORECASE)
+_CURRENCY_NEAR = re.compile(r"[$€£¥₩]\S*:?\s*$")
+
+
+def measures(text: str) -> list[tuple[float, str]]:
+    """Each figure written in digits with what it measures: "currency", "percent", "ordinal", the word
+    after it (its scale word skipped, plural dropped: "2.43 m" -> "m", "236 billion parameters" ->
+    "parameter"), or "" for a bare number; years are left out.
+
+    >>> measures("It cost $2.6 million, 40% more, for 236 billion parameters in 2019; the 29th of 50.")
+    [(2.6, 'currency'), (40.0, 'percent'), (236.0, 'parameter'), (29.0, 'ordinal'), (50.0, '')]
+    >>> measures("EBITDA | $’000: 79,046 | 2018: 63,954")
+    [(79046.0, 'currency'), (63954.0, '')]
+    """
+    out = []
+    for m in _NUMBER.finditer(text):
+        if not m.group(1) or text[m.start() - 1:m.start()] in ("'", "’"):
+            continue  # a word, or a label such as "$'000"
+        value = float(m.group(1).replace(",", "") + (m.group(2) or ""))
+        cell_before = text[:m.start()].rsplit("|", 1)[-1]
+        after = _MEASURE_AFTER.match(text, m.end())
+        unit = after.group("unit").lower() if after and after.group("unit") else ""
+        if _CURRENCY_NEAR.search(cell_before) or unit in CURRENCY_WORDS:
+            kind = "currency"
+        elif after and after.group("percent"):
+            kind = "percent"
+        elif after and after.group("ordinal"):
+            kind = "ordinal"
+        elif unit and unit not in FUNCTION_WORDS and unit not in MONTHS:
+            kind = unit[:-1] if len(unit) > 3 and unit.endswith("s") else unit
+        else:
+            kind = ""
+        if kind == "" and value == int(value) and 1000 <= value <= 2100 and not m.group(1).count(","):
+            continue  # a year
+        out.append((value, kind))
     return out
 
 
@@ -229,8 +270,8 @@ def completed(phrase: str, source: str, is_asked_word, max_words: int = 3) -> st
     'an inflected language'
     >>> completed("geometric shapes", "They describe geometric shapes (such as curves) too.", lambda w: False)
     'geometric shapes (such as curves)'
-    >>> completed("6.35%", "It has a 6.35% sales tax.", lambda w: False)
-    '6.35%'
+    >>> completed("6.35%", "It has a 6.35% sales tax.", lambda w: False), completed("4", "the four", lambda w: False)
+    ('6.35%', 'four')
     """
     span = written_span(phrase, source)
     if span is None:
@@ -244,7 +285,7 @@ def completed(phrase: str, source: str, is_asked_word, max_words: int = 3) -> st
                 break
             start = m.start(1)
     m = _WORD_BEFORE.search(source[:start])
-    if m and m.group(1).lower() in ARTICLES and not source[start:start + 1].isdigit():
+    if m and m.group(1).lower() in ARTICLES and not figures(phrase):
         start = m.start(1)
     # to the right: a parenthesis, or the rest of a name and the noun asked for
     paren = _PARENTHESIS_AFTER.match(source[end:])

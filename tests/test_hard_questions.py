@@ -151,3 +151,31 @@ def test_korean_refusal_is_in_korean(settings, embedder, corpus):
 ])
 def test_a_pronoun_points_at_what_the_previous_answer_named(history, question, expected):
     assert rewrite_followup(question, history) == expected
+
+
+@pytest.fixture
+def earnings_corpus(tmp_path):
+    folder = tmp_path / "earnings"
+    folder.mkdir()
+    (folder / "results.txt").write_text(
+        "Fourth quarter\n\nAdjusted net earnings of Orvel Telecom were $794 million in Q4 2019. "
+        "Orvel Telecom net earnings attributable to shareholders were $672 million in Q4 2019. "
+        "Orvel Telecom adjusted EBITDA was $1,210 million in Q4 2019, driven by higher net earnings.\n")
+    return folder
+
+
+def test_a_different_figure_of_the_same_measure_is_a_conflict_without_how_many(settings, embedder, earnings_corpus):
+    model = ScriptedGenerator(lambda m: "$794 million")
+    a = Assistant.from_paths([earnings_corpus], index=settings.index_dir, settings=settings, embedder=embedder,
+                             generator=model)
+    answer = a.ask("What were Orvel Telecom net earnings in Q4 2019?")
+    assert answer.conflict and "$794 million" in answer.text and "$672 million" in answer.text
+    assert "1,210" not in answer.text  # another measure: its clause is about EBITDA
+
+
+def test_another_period_is_not_a_conflict(settings, embedder, earnings_corpus):
+    model = ScriptedGenerator(lambda m: "$794 million")
+    a = Assistant.from_paths([earnings_corpus], index=settings.index_dir, settings=settings, embedder=embedder,
+                             generator=model)
+    answer = a.ask("What were Orvel Telecom net earnings in Q3 2018?")
+    assert not answer.conflict
