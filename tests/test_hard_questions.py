@@ -16,6 +16,9 @@ H = lambda q, a="...": [(q, a)]  # noqa: E731
 
 @pytest.mark.parametrize("question, history, expected", [
     ("How many parameters does it have?", H("What is SK Telecom's A.X K1?"), "How many parameters does SK Telecom's A.X K1 have?"),
+    ("And in 2017?", H("How much were sales in fiscal 2019?"), "How much were sales in fiscal 2017?"),
+    ("Where did the group emerge?", H("Who founded the Lumen Circle?", "Ana Ruiz founded it [1]."),
+     "Where did the group (Ana Ruiz, Lumen Circle) emerge?"),
     ("What is its budget?", H("What is Upstage?"), "What is Upstage's budget?"),
     ("How many parameters does it have?", H("What did LG AI Research show off?", "LG AI Research showed off K-EXAONE [1]."),
      "How many parameters does K-EXAONE have?"),
@@ -30,7 +33,7 @@ def test_follow_ups_are_rewritten(question, history, expected):
 
 
 @pytest.mark.parametrize("question, history", [
-    ("Where was the first showcase held?", H("What is A.X K1?")),   # a new topic is not dragged in
+    ("Where was the Lumen showcase held?", H("What is A.X K1?")),   # a new topic, with its own name
     ("How many parameters does it have?", None),                     # no conversation
     ("How many parameters does it have?", [("", "")]),
 ])
