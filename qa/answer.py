@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from .calibration import Calibration
 from .composition import Citation, compose, display_sentence, fit_words
@@ -30,7 +30,7 @@ from .generation import Generator
 from .korean import KOREAN_CONFLICT_PREFIX, english_query, is_korean, korean_refusal, korean_statement
 from .prompt import build_messages
 from .questions import asks_yes_or_no, clean_question, is_scoped
-from .reading import Reader
+from .reading import Reader, Reading
 from .retrieval import Passage, Retriever
 from .settings import Settings
 from .verification import Verifier, says_it_does_not_know
@@ -77,6 +77,10 @@ class Answerer:
     max_answer_words: int = Settings.max_answer_words
     calibration: Calibration | None = None
     answer_threshold: float | None = None  # None: the calibration's own threshold
+    # A cascade: when the generator's answer scores under `escalate_below` (or finds no support), the
+    # stronger generator `stronger()` (loaded on first use) answers the same prompt instead.
+    stronger: Callable[[], Generator] | None = None
+    escalate_below: float = Settings.escalate_below
 
     def __post_init__(self) -> None:
         self.verifier = self.verifier or Verifier(self.retriever)
@@ -124,17 +128,19 @@ class Answerer:
         raw = "".join(pieces).strip()
         timings["generate_s"] = time.perf_counter() - (first or t0)
         timings["new_pieces"] = len(pieces)
-        # verification and composition
-        if not raw or says_it_does_not_know(raw):
-            yield refusal(raw)
-            return
-        truncated = len(pieces) >= self.max_new_tokens
-        read = Reader(self.retriever, verifier, self.max_answer_words).read(query, raw, candidates, truncated)
+        # verification
+        read, confidence = self._read(query, raw, len(pieces) >= self.max_new_tokens, candidates)
+        if self.stronger is not None and (confidence is None or confidence < self.escalate_below):
+            # a doubtful answer: the stronger model reads the same prompt, and its reading stands
+            t1 = time.perf_counter()
+            pieces = list(self.stronger().stream(messages, max_tokens=self.max_new_tokens))
+            raw = "".join(pieces).strip()
+            read, confidence = self._read(query, raw, len(pieces) >= self.max_new_tokens, candidates)
+            timings["escalated_s"] = time.perf_counter() - t1
         if read is None:
             yield refusal(raw)
             return
         statements, features = read
-        confidence = self.calibration.probability(features)
         threshold = self.calibration.threshold if self.answer_threshold is None else self.answer_threshold
         if confidence < threshold:
             yield refusal(raw, confidence, features)
@@ -159,6 +165,14 @@ class Answerer:
         timings["total_s"] = time.perf_counter() - t0
         yield Answer(question, text, False, citations, retrieval.passages, conflict=conflict, rewritten=rewritten,
                      raw=raw, timings=timings, confidence=confidence, features=features)
+
+    def _read(self, question: str, raw: str, truncated: bool, candidates: list) -> tuple[Reading | None, float | None]:
+        """The reply read against the candidates, and its calibrated score; (None, None) for an empty reply,
+        one that says it does not know, or one nothing supports."""
+        if not raw or says_it_does_not_know(raw):
+            return None, None
+        read = Reader(self.retriever, self.verifier, self.max_answer_words).read(question, raw, candidates, truncated)
+        return (read, self.calibration.probability(read[1])) if read is not None else (None, None)
 
     def ask(self, question: str, history: Sequence[tuple[str, str]] | None = None) -> Answer:
         """The final answer (the stream consumed)."""

@@ -115,6 +115,14 @@ class Assistant:
                 self._generators[name] = make_generator(name, self.settings)
             return self._generators[name]
 
+    def _stronger(self, generator: str | None):
+        """The cascade's second generator, loaded on first use; None without a cascade or when a generator
+        was chosen for this question."""
+        name = self.settings.escalate_generator
+        if not name or generator is not None or name == self.settings.generator:
+            return None
+        return lambda: self.generator(name)
+
     def ask_stream(self, question: str, *, history: History | None = None, k: int | None = None,
                    generator: str | None = None, sources: Sources = None) -> Iterator[str | Answer]:
         """Text pieces as the model writes them, then the final verified `Answer` (whose text replaces them).
@@ -134,7 +142,8 @@ class Assistant:
                             max_new_tokens=self.settings.max_new_tokens, sources=sources,
                             verifier=Verifier.from_settings(retriever, self.settings),
                             max_answer_words=self.settings.max_answer_words, calibration=self._calibration(),
-                            answer_threshold=None if self.settings.answer_threshold < 0 else self.settings.answer_threshold)
+                            answer_threshold=None if self.settings.answer_threshold < 0 else self.settings.answer_threshold,
+                            stronger=self._stronger(generator), escalate_below=self.settings.escalate_below)
         yield from answerer.stream(question, history)
 
     def ask(self, question: str, *, history: History | None = None, k: int | None = None,

@@ -49,6 +49,10 @@ class Settings:
     threads: int = 0  # 0: every core
     n_ctx: int = 2048  # the generator's context window, in tokens
     generation_cache_dir: str = ""  # development only: replay stored replies by prompt (see CachedGenerator)
+    # A cascade: a second, stronger profile answers when the first answer's calibrated score is under
+    # `escalate_below` ("" = no cascade). See the README for the measurement behind the default.
+    escalate_generator: str = ""
+    escalate_below: float = 0.5
     max_new_tokens: int = 80
     context_sentences: int = 6  # sentences shown to the model
     # Verification (qa/verification.py) and composition.

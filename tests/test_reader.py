@@ -112,3 +112,24 @@ def test_the_committed_calibration_reads_the_features_the_reader_computes(settin
     assert model.features == list(FEATURES) and 0.0 < model.threshold < 1.0
     answer = ask(settings, embedder, town, "1871", "When was the lighthouse of Velmora built?")
     assert set(answer.features) == set(FEATURES)
+
+
+def cascade(settings, embedder, folder, first_reply, second_reply, escalate_below):
+    settings = dataclasses.replace(settings, escalate_generator="stronger", escalate_below=escalate_below)
+    first, second = ScriptedGenerator(lambda m: first_reply), ScriptedGenerator(lambda m: second_reply)
+    a = Assistant.from_paths([folder], index=settings.index_dir, settings=settings, embedder=embedder, generator=first)
+    a._generators["stronger"] = second
+    return a, first, second
+
+
+def test_a_doubtful_answer_is_asked_again_of_the_stronger_model(settings, embedder, town):
+    a, first, second = cascade(settings, embedder, town, "Joan Miro", "Tomas Areny", escalate_below=0.5)
+    answer = a.ask("Who built the lighthouse of Velmora?")
+    assert len(first.calls) == 1 and len(second.calls) == 1 and second.calls[0] == first.calls[0]
+    assert not answer.refused and "Tomas Areny" in answer.text and "escalated_s" in answer.timings
+
+
+def test_a_confident_answer_is_not_asked_again(settings, embedder, town):
+    a, first, second = cascade(settings, embedder, town, "Tomas Areny", "Joan Miro", escalate_below=0.0)
+    answer = a.ask("Who built the lighthouse of Velmora?")
+    assert second.calls == [] and "Tomas Areny" in answer.text
