@@ -251,6 +251,8 @@ def summarize_run(rows: list[dict], k: int) -> dict:
             "latency_p50_s": _percentile(totals, 0.5), "latency_p95_s": _percentile(totals, 0.95),
             "first_token_p50_s": _percentile(firsts, 0.5),
             "tokens_per_s_p50": _percentile(speeds, 0.5),
+            # the share of questions the cascade's stronger model answered again (QA_ESCALATE_GENERATOR)
+            "escalated_share": round(sum("escalated_s" in r["timings"] for r in rows) / len(rows), 4) if rows else None,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         },
     }

@@ -140,6 +140,7 @@ def main() -> int:
         "generator": s["generator"], "backend": s["backend"],
         "first_token_p50_s": s["cost"]["first_token_p50_s"], "tokens_per_s_p50": s["cost"]["tokens_per_s_p50"],
         "answer_p50_s": s["cost"]["latency_p50_s"], "answer_p95_s": s["cost"]["latency_p95_s"],
+        "escalated_share": s["cost"].get("escalated_share"),
         "generator_load_s": round(statistics.median(loads), 3),
         "indexing": indexing,
         "answers": s["answers"], "retrieval": s["retrieval"],
@@ -154,6 +155,7 @@ def main() -> int:
     print(f"| time to first token p50 | {result['first_token_p50_s']} s | ≤ 1.5 s |")
     print(f"| generation | {result['tokens_per_s_p50']} tokens/s | ≥ 20 |")
     print(f"| whole answer p50 / p95 | {result['answer_p50_s']} s / {result['answer_p95_s']} s | ≤ 2.5 s / ≤ 5 s |")
+    print(f"| answered again by the cascade's stronger model | {result['escalated_share']} of questions | |")
     print(f"| generator load (fresh process, after the first run) | {result['generator_load_s']} s | ≤ 2 s |")
     print(f"| indexing: sentence windows/s (ST defaults → ours) | {indexing['st_defaults_per_s']} → "
           f"{indexing['ours_per_s']} ({indexing['speedup']}×) | ≥ 2× |")

@@ -81,6 +81,7 @@ def split_figures(summary: dict, k: int) -> dict:
         "source_hit": a["source_hit"], "citation_precision": a["citation_precision"],
         f"retrieval_recall@{k}": summary["retrieval"][f"evidence_recall@{k}"],
         "latency_p50_s": summary["cost"]["latency_p50_s"], "latency_p95_s": summary["cost"]["latency_p95_s"],
+        "escalated_share": summary["cost"].get("escalated_share"),
         "by_type": {t: {"n": v["n"], "correct": v["correct"]} for t, v in summary["by_type"].items()},
         "numeric_flagged_as_conflict": summary["conflicts"]["numeric_flagged"],
         "numeric_rows": summary["conflicts"]["numeric_rows"],
