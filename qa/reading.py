@@ -22,7 +22,7 @@ from .evidence import Sentence
 from .language import NO_WORDS, YES_WORDS
 from .questions import answers_the_kind_asked, asked_noun, asks_yes_or_no
 from .retrieval import Retriever
-from .text import as_written, completed, contains_name, is_denial, list_items
+from .text import as_written, cell_named, completed, contains_name, figures, is_denial, list_items, table_cells
 from .verification import Verifier, clean_phrase, phrase_supports, trim_unfinished, verify_reply
 
 Reading = tuple[list[Statement], dict]  # the statements shown, and the calibration's features
@@ -74,6 +74,7 @@ class Reader:
         supports = phrase_supports(question, phrase, candidates, self.verifier)
         if supports:
             best = supports[0]
+            phrase = self.named_cell(question, phrase, best)
             phrase = as_written(phrase, best.text)
             features = self.features(question, phrase, best, candidates, extractive=False)
             return [(self.completed(question, phrase, best), best)], features
@@ -94,6 +95,17 @@ class Reader:
                 statements.append((item, sentence))
         best = max((s for _, s in statements), key=lambda s: s.relevance)
         return statements, self.features(question, phrase, best, candidates, extractive=False)
+
+    @staticmethod
+    def named_cell(question: str, phrase: str, sentence: Sentence) -> str:
+        """A figure read from a table row, moved to the cell whose column the question names when the model
+        took a neighbouring column's ("in 2018?" answered with the 2019 cell; qa/text.py `cell_named`)."""
+        named = cell_named(question, sentence.text)
+        cells = table_cells(sentence.text) or []
+        if named is None or not figures(phrase) or figures(named) == figures(phrase):
+            return phrase
+        taken = any(figures(phrase) <= figures(cell.partition(": ")[2] or cell) for cell in cells[1:])
+        return named if taken else phrase
 
     def completed(self, question: str, phrase: str, sentence: Sentence) -> str:
         """The phrase grown to the whole of what it names in its sentence (qa/text.py `completed`): a

@@ -338,3 +338,27 @@ def label_cells(cells: list[str], header: list[str]) -> str:
         label = header[i] if i < len(header) else ""
         out.append(f"{label}: {cell}" if label and cell else cell)
     return " | ".join(out)
+
+
+def cell_named(question: str, row: str) -> str | None:
+    """The cell of a labelled table row (see `label_cells`) whose column label the question names, when
+    exactly one does ("... in 2018?" over "Buildings | 2019: 138,755 | 2018: 129,582" -> "129,582").
+
+    >>> cell_named("What were buildings in 2018?", "Buildings | 2019: 138,755 | 2018: 129,582")
+    '129,582'
+    >>> cell_named("What was the change from 2018 to 2019?", "Buildings | 2019: 138,755 | 2018: 129,582") is None
+    True
+    >>> cell_named("What was the total gross emissions for FY18?", "Total | FY19**: 87,128 | FY18**: 98,725")
+    '98,725'
+    """
+    cells = table_cells(row)
+    if cells is None:
+        return None
+    named = []
+    for cell in cells[1:]:
+        label, sep, value = cell.partition(": ")
+        label = label.strip(" *")
+        if sep and label and re.search(rf"(?<![\w.]){re.escape(label)}(?![\w.])", question, re.IGNORECASE):
+            named.append(value.strip())
+    return named[0] if len(named) == 1 else None
+
