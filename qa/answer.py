@@ -8,7 +8,9 @@ The model is asked for little: read a few numbered sentences and reply with the 
 does the rest: it finds the sentence that states every new word and figure of the phrase (each item of a
 list its own), writes the phrase as that sentence does and cites it; a yes-or-no question is answered by
 the sentence that bears on it; a reply no sentence supports falls back to the whole sentences that support
-its claims. One calibrated score (qa/calibration.py) then decides to answer or refuse.
+its claims. One calibrated score (qa/calibration.py) then decides to answer or refuse; in the cascade
+(`Settings.escalate_generator`), an answer that scores under `escalate_below` or finds no support is read
+again from the stronger model's reply to the same prompt.
 
 Example:
     >>> a = Answerer(retriever, generator).ask("How tall is the Eiffel Tower?")   # doctest: +SKIP

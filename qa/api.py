@@ -43,6 +43,8 @@ class Assistant:
         self._lock = threading.RLock()
         self._generators: dict[str, Generator] = {}
         self._calibration_model: Calibration | None = None
+        # a generator passed in is the caller's choice of model: no cascade puts another beside it
+        self._cascade = generator is None
         if generator is not None:
             self._generators[self.settings.generator] = generator
         is_default = self.index_dir == self.settings.index_dir.resolve()
@@ -116,10 +118,12 @@ class Assistant:
             return self._generators[name]
 
     def _stronger(self, generator: str | None):
-        """The cascade's second generator, loaded on first use; None without a cascade or when a generator
-        was chosen for this question."""
+        """The cascade's second generator, loaded on first use; None without a cascade, when a generator was
+        chosen for this question or passed to the assistant, or off llama.cpp (another back-end serves one
+        model of its own)."""
         name = self.settings.escalate_generator
-        if not name or generator is not None or name == self.settings.generator:
+        if (not name or not self._cascade or generator not in (None, self.settings.generator)
+                or name == self.settings.generator or self.settings.backend != "llama_cpp"):
             return None
         return lambda: self.generator(name)
 

@@ -9,6 +9,7 @@ Example:
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -176,8 +177,24 @@ class ScriptedGenerator:
         yield from _cut_at_stop(iter(pieces), stop)
 
 
+_LOADED: dict[tuple, "Generator"] = {}
+_LOADING = threading.Lock()
+# freed before the interpreter tears modules down (llama.cpp's finalizer fails on a half-gone module)
+atexit.register(_LOADED.clear)
+
+
 def make_generator(name: str, settings: Settings) -> Generator:
-    """The generator `name` (a profile or a path) on the back-end `settings.backend`."""
+    """The generator `name` (a profile or a path) on the back-end `settings.backend`, loaded once per
+    process: assistants over several corpora (`make eval-public`) share it."""
+    key = (name, settings.backend, settings.openai_base_url, settings.openai_model, settings.n_ctx, settings.threads,
+           settings.generation_cache_dir, str(settings.cache_dir))
+    with _LOADING:
+        if key not in _LOADED:
+            _LOADED[key] = _load_generator(name, settings)
+        return _LOADED[key]
+
+
+def _load_generator(name: str, settings: Settings) -> Generator:
     backend = settings.backend
     if backend == "openai":
         return OpenAIGenerator(settings.openai_base_url, settings.openai_model or name)

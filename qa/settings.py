@@ -51,8 +51,8 @@ class Settings:
     generation_cache_dir: str = ""  # development only: replay stored replies by prompt (see CachedGenerator)
     # A cascade: a second, stronger profile answers when the first answer's calibrated score is under
     # `escalate_below` ("" = no cascade). See the README for the measurement behind the default.
-    escalate_generator: str = ""
-    escalate_below: float = 0.5
+    escalate_generator: str = "1.5b"
+    escalate_below: float = 0.4
     max_new_tokens: int = 80
     context_sentences: int = 6  # sentences shown to the model
     # Verification (qa/verification.py) and composition.

@@ -189,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     previous = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
     results = {"k": settings.top_k, "generator": settings.generator, "backend": settings.backend,
+               "cascade": f"{settings.escalate_generator} below {settings.escalate_below}"
+               if settings.escalate_generator else None,
                "date": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
                "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                         text=True).stdout.strip(),
@@ -201,7 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         """The assistant over a corpus folder, or over a corpus named in CORPORA; one per folder."""
         folder = Path(CORPORA.get(corpus, corpus)).resolve()
         if folder not in assistants:
-            assistants[folder] = corpus_assistant(folder, settings, embedder=embedder, generator=generator)
+            # no generator passed in: each assistant loads its models by name (once per process), so the
+            # cascade (QA_ESCALATE_GENERATOR) applies as it does for a user
+            assistants[folder] = corpus_assistant(folder, settings, embedder=embedder)
         return assistants[folder]
 
     for name in [n for n in names if n in MIXED]:

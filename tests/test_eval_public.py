@@ -17,10 +17,14 @@ def _load_script():
 def test_check_split_leaves_no_question_or_id_behind(tmp_path, corpus, monkeypatch, capsys):
     monkeypatch.setenv("QA_EMBEDDER", "hashing")
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
+    import qa.api
     import qa.generation
 
-    monkeypatch.setattr(qa.generation, "make_generator",
-                        lambda name, settings: ScriptedGenerator(lambda m: "Korea has 1,012 industrial robots."))
+    def scripted(name, settings):
+        return ScriptedGenerator(lambda m: "Korea has 1,012 industrial robots.")
+
+    monkeypatch.setattr(qa.generation, "make_generator", scripted)
+    monkeypatch.setattr(qa.api, "make_generator", scripted)  # the assistants load their models by name
     secret_question, secret_id = "How many zebra-secret robots per worker?", "check-id-7f3a"
     split = tmp_path / "check.jsonl"
     split.write_text(json.dumps({"id": secret_id, "question": secret_question, "answers": ["1,012"],

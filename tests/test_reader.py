@@ -117,8 +117,8 @@ def test_the_committed_calibration_reads_the_features_the_reader_computes(settin
 def cascade(settings, embedder, folder, first_reply, second_reply, escalate_below):
     settings = dataclasses.replace(settings, escalate_generator="stronger", escalate_below=escalate_below)
     first, second = ScriptedGenerator(lambda m: first_reply), ScriptedGenerator(lambda m: second_reply)
-    a = Assistant.from_paths([folder], index=settings.index_dir, settings=settings, embedder=embedder, generator=first)
-    a._generators["stronger"] = second
+    a = Assistant.from_paths([folder], index=settings.index_dir, settings=settings, embedder=embedder)
+    a._generators[settings.generator], a._generators["stronger"] = first, second  # as if loaded by name
     return a, first, second
 
 
@@ -133,3 +133,10 @@ def test_a_confident_answer_is_not_asked_again(settings, embedder, town):
     a, first, second = cascade(settings, embedder, town, "Tomas Areny", "Joan Miro", escalate_below=0.0)
     answer = a.ask("Who built the lighthouse of Velmora?")
     assert second.calls == [] and "Tomas Areny" in answer.text
+
+
+def test_a_generator_passed_in_gets_no_cascade(settings, embedder, town):
+    settings = dataclasses.replace(settings, escalate_generator="stronger", escalate_below=1.0)
+    a = Assistant.from_paths([town], index=settings.index_dir, settings=settings, embedder=embedder,
+                             generator=ScriptedGenerator(lambda m: "Joan Miro"))
+    assert a.ask("Who built the lighthouse of Velmora?").refused and "stronger" not in a._generators
