@@ -117,15 +117,20 @@ class Assistant:
                 self._generators[name] = make_generator(name, self.settings)
             return self._generators[name]
 
-    def _stronger(self, generator: str | None):
-        """The cascade's second generator, loaded on first use; None without a cascade, when a generator was
-        chosen for this question or passed to the assistant, or off llama.cpp (another back-end serves one
-        model of its own)."""
+    def cascade_model(self, generator: str | None = None) -> str | None:
+        """The profile the cascade escalates to for a question asked with `generator`; None without a
+        cascade: none set, a generator chosen for this question or passed to the assistant, or a back-end
+        other than llama.cpp (it serves one model of its own)."""
         name = self.settings.escalate_generator
         if (not name or not self._cascade or generator not in (None, self.settings.generator)
                 or name == self.settings.generator or self.settings.backend != "llama_cpp"):
             return None
-        return lambda: self.generator(name)
+        return name
+
+    def _stronger(self, generator: str | None):
+        """The cascade's second generator, loaded on first use (see `cascade_model`)."""
+        name = self.cascade_model(generator)
+        return (lambda: self.generator(name)) if name else None
 
     def ask_stream(self, question: str, *, history: History | None = None, k: int | None = None,
                    generator: str | None = None, sources: Sources = None) -> Iterator[str | Answer]:

@@ -180,7 +180,9 @@ def _cache_key(q: dict, assistant, k, generator) -> str:
     tunables = {k: v for k, v in dataclasses.asdict(settings).items() if not isinstance(v, Path)}
     parts = [q["question"], json.dumps(q.get("history", [])), json.dumps(scope_of(q)), _code_version(),
              json.dumps(tunables, sort_keys=True, default=str), generator or settings.generator,
-             settings.backend, str(k or settings.top_k), hashlib.sha256(manifest.encode()).hexdigest()]
+             settings.backend, str(k or settings.top_k), hashlib.sha256(manifest.encode()).hexdigest(),
+             # whether the cascade runs depends on how the assistant got its generator, not only on settings
+             str(assistant.cascade_model(generator))]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
