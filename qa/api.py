@@ -122,7 +122,7 @@ class Assistant:
         cascade: none set, a generator chosen for this question or passed to the assistant, or a back-end
         other than llama.cpp (it serves one model of its own)."""
         name = self.settings.escalate_generator
-        if (not name or not self._cascade or generator not in (None, self.settings.generator)
+        if (not name or name.lower() in ("off", "none") or not self._cascade or generator not in (None, self.settings.generator)
                 or name == self.settings.generator or self.settings.backend != "llama_cpp"):
             return None
         return name

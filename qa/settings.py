@@ -50,7 +50,7 @@ class Settings:
     n_ctx: int = 2048  # the generator's context window, in tokens
     generation_cache_dir: str = ""  # development only: replay stored replies by prompt (see CachedGenerator)
     # A cascade: a second, stronger profile answers when the first answer's calibrated score is under
-    # `escalate_below` ("" = no cascade). See the README for the measurement behind the default.
+    # `escalate_below` ("off" = no cascade). See the README for the measurement behind the default.
     escalate_generator: str = "1.5b"
     escalate_below: float = 0.4
     max_new_tokens: int = 80
