@@ -25,7 +25,7 @@ from typing import Callable, Iterator, Sequence
 
 from .calibration import Calibration
 from .composition import Citation, compose, display_sentence, fit_words
-from .conflicts import CONFLICT_PREFIX, competing_sentences
+from .conflicts import CONFLICT_PREFIX, ConflictRules, competing_sentences
 from .evidence import candidate_sentences, facts_for_prompt
 from .followups import rewrite_followup
 from .generation import Generator
@@ -79,6 +79,7 @@ class Answerer:
     max_answer_words: int = Settings.max_answer_words
     calibration: Calibration | None = None
     answer_threshold: float | None = None  # None: the calibration's own threshold
+    conflict_rules: ConflictRules = field(default_factory=ConflictRules)
     # A cascade: when the generator's answer scores under `escalate_below` (or finds no support), the
     # stronger generator `stronger()` (loaded on first use) answers the same prompt instead.
     stronger: Callable[[], Generator] | None = None
@@ -153,7 +154,7 @@ class Answerer:
         if not is_scoped(query) and not asks_yes_or_no(query):
             others = competing_sentences(query, " ".join(t for t, _ in statements), [s for _, s in statements],
                                          candidates, self.retriever, verifier.min_relevance,
-                                         anchors=verifier.distinctive(query))
+                                         anchors=verifier.distinctive(query), rules=self.conflict_rules)
             if others:
                 conflict = True
                 prefix = KOREAN_CONFLICT_PREFIX if korean else CONFLICT_PREFIX

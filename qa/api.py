@@ -14,6 +14,7 @@ from typing import Iterable, Iterator, Sequence
 
 from .answer import Answer, Answerer
 from .calibration import DEFAULT_FILE as DEFAULT_CALIBRATION, Calibration
+from .conflicts import ConflictRules
 from .questions import clean_question
 from .verification import Verifier
 from .embedding import Embedder, make_embedder
@@ -152,7 +153,8 @@ class Assistant:
                             verifier=Verifier.from_settings(retriever, self.settings),
                             max_answer_words=self.settings.max_answer_words, calibration=self._calibration(),
                             answer_threshold=None if self.settings.answer_threshold < 0 else self.settings.answer_threshold,
-                            stronger=self._stronger(generator), escalate_below=self.settings.escalate_below)
+                            stronger=self._stronger(generator), escalate_below=self.settings.escalate_below,
+                            conflict_rules=ConflictRules.from_settings(self.settings))
         yield from answerer.stream(question, history)
 
     def ask(self, question: str, *, history: History | None = None, k: int | None = None,

@@ -15,10 +15,12 @@ Example:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Sequence
 
 from .evidence import Sentence
 from .retrieval import Retriever
+from .settings import Settings
 from .text import contains_name, figures, measures, table_cells
 
 CONFLICT_PREFIX = "The documents give different figures: "
@@ -55,10 +57,24 @@ def asked_currency(question: str) -> re.Pattern | None:
     return None
 
 
+@dataclass(frozen=True)
+class ConflictRules:
+    """How alike a competing sentence must be to the answer's (the `Settings.conflict_*` tunables)."""
+
+    min_focus: float = Settings.conflict_min_focus
+    min_coverage_ratio: float = Settings.conflict_min_coverage_ratio
+    max_relevance_drop: float = Settings.conflict_max_relevance_drop
+    min_shared: float = Settings.conflict_min_shared
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "ConflictRules":
+        return cls(settings.conflict_min_focus, settings.conflict_min_coverage_ratio,
+                   settings.conflict_max_relevance_drop, settings.conflict_min_shared)
+
+
 def competing_sentences(question: str, answer: str, shown: Sequence[Sentence], candidates: Sequence[Sentence],
-                        retriever: Retriever, min_relevance: float, min_focus: float = 0.6,
-                        anchors: set[str] = frozenset(), min_coverage_ratio: float = 1.0,
-                        max_relevance_drop: float = 0.3, min_shared: float = 0.9) -> list[Sentence]:
+                        retriever: Retriever, min_relevance: float, anchors: set[str] = frozenset(),
+                        rules: ConflictRules = ConflictRules()) -> list[Sentence]:
     """Relevant sentences that state a different figure of the same measure as the answer's.
 
     The answer's measure is what its figure counts in the sentence shown first (qa/text.py `measures`: a
@@ -72,6 +88,8 @@ def competing_sentences(question: str, answer: str, shown: Sequence[Sentence], c
     ("in Q4 2019"), a competing sentence names it too. Table rows neither compete nor are competed
     with: a table's other figures belong to other rows and columns.
     """
+    min_focus, min_coverage_ratio, max_relevance_drop, min_shared = (
+        rules.min_focus, rules.min_coverage_ratio, rules.max_relevance_drop, rules.min_shared)
     if not shown or table_cells(shown[0].text) is not None:
         return []  # a table's other figures are other rows and columns: other measures, not a conflict
     main = shown[0]

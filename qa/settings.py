@@ -61,6 +61,13 @@ class Settings:
     verify_min_cosine: float = 0.6  # ...or is this close to the claim in meaning
     verify_max_anchor_share: float = 0.12  # a name in fewer than this share of sentences is distinctive
     verify_near_chars: int = 300  # names of a claim must occur this close to its supporting sentence
+    # Conflicting figures (qa/conflicts.py): a competing sentence is at most this much less relevant than
+    # the answer's, covers this share of the question the answer's sentence covers, states its figure in a
+    # clause with this share of what the two share, and holds this share of a "how many X" focus.
+    conflict_max_relevance_drop: float = 0.3
+    conflict_min_coverage_ratio: float = 1.0
+    conflict_min_shared: float = 0.9
+    conflict_min_focus: float = 0.6
     max_answer_words: int = 60  # SCORING.md's cap; conflicts and continuations are fitted to it
     # The decision to answer (qa/calibration.py): weights from `make calibrate`; a threshold below 0 means
     # the calibration file's own.

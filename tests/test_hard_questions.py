@@ -182,3 +182,13 @@ def test_another_period_is_not_a_conflict(settings, embedder, earnings_corpus):
                              generator=model)
     answer = a.ask("What were Orvel Telecom net earnings in Q3 2018?")
     assert not answer.conflict
+
+
+def test_the_conflict_rules_come_from_the_settings(settings, embedder, earnings_corpus):
+    import dataclasses
+
+    loose = dataclasses.replace(settings, conflict_min_shared=0.0)  # QA_CONFLICT_MIN_SHARED=0
+    a = Assistant.from_paths([earnings_corpus], index=settings.index_dir, settings=loose, embedder=embedder,
+                             generator=ScriptedGenerator(lambda m: "$794 million"))
+    answer = a.ask("What were Orvel Telecom net earnings in Q4 2019?")
+    assert answer.conflict and "1,210" in answer.text  # the EBITDA clause now counts
