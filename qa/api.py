@@ -21,6 +21,7 @@ from .embedding import Embedder, make_embedder
 from .errors import QAError
 from .generation import Generator, make_generator
 from .indexing import open_index, sync_index
+from .models import profile_name
 from .retrieval import Mode, Passage, Retriever
 from .settings import Settings
 from .store import IndexStore
@@ -124,7 +125,7 @@ class Assistant:
         other than llama.cpp (it serves one model of its own)."""
         name = self.settings.escalate_generator
         if (not name or name.lower() in ("off", "none") or not self._cascade or generator not in (None, self.settings.generator)
-                or name == self.settings.generator or self.settings.backend != "llama_cpp"):
+                or profile_name(name) == profile_name(self.settings.generator) or self.settings.backend != "llama_cpp"):
             return None
         return name
 
