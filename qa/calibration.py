@@ -71,9 +71,10 @@ class Calibration:
                            "scales": self.scales, **about}, indent=1) + "\n"
 
 
-def fit_logistic(rows: list[list[float]], labels: list[int], l2: float = 1.0, steps: int = 500) -> tuple[list[float], float, list[float], list[float]]:
+def fit_logistic(rows: list[list[float]], labels: list[int], l2: float = 1.0, steps: int = 500,
+                 sample_weights: list[float] | None = None) -> tuple[list[float], float, list[float], list[float]]:
     """Weights, bias, means and scales of an L2-regularized logistic regression (Newton's method on
-    standardized features).
+    standardized features); `sample_weights` count some rows more than others.
 
     >>> w, b, m, s = fit_logistic([[0.0], [0.2], [0.8], [1.0]], [0, 0, 1, 1])
     >>> w[0] > 0
@@ -83,6 +84,7 @@ def fit_logistic(rows: list[list[float]], labels: list[int], l2: float = 1.0, st
 
     x = np.asarray(rows, dtype=float)
     y = np.asarray(labels, dtype=float)
+    w = np.ones(len(y)) if sample_weights is None else np.asarray(sample_weights, dtype=float)
     means = x.mean(axis=0)
     scales = x.std(axis=0)
     scales[scales == 0] = 1.0
@@ -92,8 +94,8 @@ def fit_logistic(rows: list[list[float]], labels: list[int], l2: float = 1.0, st
     penalty[0, 0] = 0.0  # the bias is not shrunk
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-np.clip(z @ beta, -30, 30)))
-        gradient = z.T @ (p - y) + penalty @ beta
-        hessian = z.T @ (z * (p * (1 - p))[:, None]) + penalty
+        gradient = z.T @ (w * (p - y)) + penalty @ beta
+        hessian = z.T @ (z * (w * p * (1 - p))[:, None]) + penalty
         step = np.linalg.solve(hessian, gradient)
         beta -= step
         if np.abs(step).max() < 1e-8:

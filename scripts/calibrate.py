@@ -3,8 +3,10 @@
 Every question is answered with refusal by score switched off (QA_ANSWER_THRESHOLD=0), so each answer
 that found support records its features and whether SCORING.md judges it right. A logistic regression
 over those features gives P(right); the threshold is the one that maximizes, over these rows,
-    right answers + refused unanswerable questions + 0.25 x refused wrong answers
-(SCORING.md's accuracy over all questions, plus a little credit for not stating what is wrong) while the
+    right answers + W x refused unanswerable questions + 0.25 x refused wrong answers
+(W = answerable / unanswerable rows of the sets that have unanswerable ones, so that answerable accuracy
+and unanswerable refused weigh the same, as the issue judges them; the fit weighs those rows by W too;
+plus a little credit for not stating what is wrong) while the
 score refuses at most `--max-refused` (20 %) of the answerable questions. Weights, threshold and how they
 were obtained go to qa/data/calibration.json. `check` splits are never read.
 
@@ -58,7 +60,8 @@ def collect(sample: int | None, seed: int, names: list[str]) -> list[dict]:
 
 
 def choose_threshold(probabilities: list[float], rows: list[dict], answerable: int,
-                     max_refused: float = 0.20, wrong_credit: float = 0.25) -> tuple[float, dict]:
+                     max_refused: float = 0.20, wrong_credit: float = 0.25,
+                     unanswerable_weight: float = 1.0) -> tuple[float, dict]:
     """The threshold that maximizes the objective of the module docstring over the supported `rows`, and the
     counts it gives; `answerable` questions in all. Ties go to the lower threshold (fewer refusals).
 
@@ -82,12 +85,27 @@ def choose_threshold(probabilities: list[float], rows: list[dict], answerable: i
                 refused_wrong += not r["correct"]
         if refused_answerable > max_refused * answerable:
             break  # refusals only grow with the threshold
-        objective = right + refused_unanswerable + wrong_credit * refused_wrong
+        objective = right + unanswerable_weight * refused_unanswerable + wrong_credit * refused_wrong
         if objective > best[0]:
             best = (objective, threshold, {"right": right, "refused_unanswerable": refused_unanswerable,
                                            "refused_answerable_by_score": refused_answerable,
                                            "refused_wrong_by_score": refused_wrong})
     return best[1], best[2]
+
+
+def balancing_weight(rows: list[dict]) -> float:
+    """How much one unanswerable row counts against one answerable row, in the fit and the threshold: the
+    ratio of answerable to unanswerable rows in the sets that hold unanswerable ones, so that the two
+    figures a split is judged by (answerable accuracy, unanswerable refused) weigh the same; 1 without any.
+
+    >>> balancing_weight([{"set": "w", "type": "factoid"}] * 6 + [{"set": "w", "type": "unanswerable"}] * 2
+    ...                  + [{"set": "r", "type": "factoid"}] * 5)
+    3.0
+    """
+    with_unanswerable = {r["set"] for r in rows if r["type"] == "unanswerable"}
+    unanswerable = sum(1 for r in rows if r["type"] == "unanswerable")
+    answerable = sum(1 for r in rows if r["set"] in with_unanswerable and r["type"] != "unanswerable")
+    return answerable / unanswerable if unanswerable else 1.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,17 +124,21 @@ def main(argv: list[str] | None = None) -> int:
     supported = [r for r in rows if r.get("features")]
     x = [[float(r["features"][f]) for f in FEATURES] for r in supported]
     y = [int(r["correct"]) for r in supported]
-    weights, bias, means, scales = fit_logistic(x, y)
+    answerable = sum(1 for r in rows if r["type"] != "unanswerable")
+    unanswerable_weight = balancing_weight(rows)
+    weights, bias, means, scales = fit_logistic(
+        x, y, sample_weights=[unanswerable_weight if r["type"] == "unanswerable" else 1.0 for r in supported])
     model = Calibration(list(FEATURES), weights, bias, 0.5, means, scales)
     probabilities = [model.probability(r["features"]) for r in supported]
-    answerable = sum(1 for r in rows if r["type"] != "unanswerable")
     unsupported = sum(1 for r in rows if r["type"] != "unanswerable" and not r.get("features"))
-    threshold, counts = choose_threshold(probabilities, supported, answerable, max_refused=args.max_refused)
+    threshold, counts = choose_threshold(probabilities, supported, answerable, max_refused=args.max_refused,
+                                         unanswerable_weight=unanswerable_weight)
     counts["refused_answerable_unsupported"] = unsupported
     model = Calibration(list(FEATURES), weights, bias, threshold, means, scales)
     about = {"trained": time.strftime("%Y-%m-%d"), "rows": len(rows), "rows_with_support": len(supported),
              "sets": sorted({r["set"] for r in rows}), "sample": args.sample, "seed": args.seed,
-             "right_when_answering_everything_supported": sum(y), "at_threshold": counts}
+             "right_when_answering_everything_supported": sum(y), "unanswerable_weight": round(unanswerable_weight, 3),
+             "at_threshold": counts}
     Path(args.out).write_text(model.to_json(**about), encoding="utf-8")
     print(json.dumps({"threshold": threshold, **about,
                       "weights": dict(zip(FEATURES, [round(w, 3) for w in weights]))}, indent=1))

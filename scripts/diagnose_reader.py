@@ -2,7 +2,7 @@
 answer occur (SCORING.md's match rule) in the retrieved passages, in the facts shown to the model, in the
 model's reply, and in the final answer? Each stage's share is an upper bound for the next one.
 
-Refuses `check` files: their questions are not to be read one by one.
+A `check` file gets totals only (no `--out`, no reply cache): its questions are not to be read one by one.
 
 Run: .venv/bin/python scripts/diagnose_reader.py ../shared/eval/public/wiki/tune.jsonl \
         --corpus ../shared/eval/public/wiki/corpus --sample 100 --seed 5 [--generator 0.5b] [--out FILE]
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -42,8 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--generator", default=None, help="ask with this profile alone (no cascade)")
     parser.add_argument("--out", default=None, help="per-row JSON lines")
     args = parser.parse_args(argv)
-    if "check" in Path(args.questions).name:
-        parser.error("check splits are reported as totals only (scripts/eval_public.py), never diagnosed row by row")
+    check = "check" in Path(args.questions).name
+    if check and (args.out or os.environ.get("QA_GENERATION_CACHE_DIR")):
+        parser.error("a check split is diagnosed as totals only: no --out, no QA_GENERATION_CACHE_DIR (its "
+                     "questions are never written anywhere)")
     settings = Settings.from_env()
     assistant = corpus_assistant(args.corpus, settings)
     rows = [q for q in sample_questions(load_questions(args.questions), args.sample, args.seed)

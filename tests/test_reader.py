@@ -140,3 +140,15 @@ def test_a_generator_passed_in_gets_no_cascade(settings, embedder, town):
     a = Assistant.from_paths([town], index=settings.index_dir, settings=settings, embedder=embedder,
                              generator=ScriptedGenerator(lambda m: "Joan Miro"))
     assert a.ask("Who built the lighthouse of Velmora?").refused and "stronger" not in a._generators
+
+
+def test_no_cascade_escalates_to_the_profile_already_answering(settings, town, embedder):
+    from qa.models import DEFAULT_PROFILE
+
+    # "default" names DEFAULT_PROFILE: escalating from it to itself would ask the same model twice
+    same = dataclasses.replace(settings, generator="default", escalate_generator=DEFAULT_PROFILE)
+    a = Assistant.from_paths([town], index=settings.index_dir, settings=same, embedder=embedder)
+    assert a.cascade_model() is None
+    other = "0.5b" if DEFAULT_PROFILE != "0.5b" else "1.5b"
+    assert Assistant.from_paths([town], index=settings.index_dir, embedder=embedder,
+                                settings=dataclasses.replace(same, escalate_generator=other)).cascade_model() == other
