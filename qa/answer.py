@@ -8,7 +8,8 @@ The model is asked for little: read a few numbered sentences and reply with the 
 does the rest: it finds the sentence that states every new word and figure of the phrase (each item of a
 list its own), writes the phrase as that sentence does and cites it; a yes-or-no question is answered by
 the sentence that bears on it; a reply no sentence supports falls back to the whole sentences that support
-its claims. One calibrated score (qa/calibration.py) then decides to answer or refuse; in the cascade
+its claims. One calibrated score (qa/calibration.py) then decides to answer or refuse (a doubtful figure
+that the documents state beside other figures of the same measure is shown with them); in the cascade
 (`Settings.escalate_generator`), an answer that scores under `escalate_below` or finds no support is read
 again from the stronger model's reply to the same prompt.
 
@@ -144,23 +145,25 @@ class Answerer:
             yield refusal(raw)
             return
         statements, features = read
-        threshold = self.calibration.threshold if self.answer_threshold is None else self.answer_threshold
-        if confidence < threshold:
-            yield refusal(raw, confidence, features)
-            return
-        # extensions, after verification
-        conflict = False
-        prefix = ""
+        # extensions, after verification: other figures of the same measure for the same subject
+        others = []
         if not is_scoped(query) and not asks_yes_or_no(query):
             others = competing_sentences(query, " ".join(t for t, _ in statements), [s for _, s in statements],
                                          candidates, self.retriever, verifier.min_relevance,
                                          anchors=verifier.distinctive(query), rules=self.conflict_rules)
-            if others:
-                conflict = True
-                prefix = KOREAN_CONFLICT_PREFIX if korean else CONFLICT_PREFIX
-                # the main supporting sentence, then each competing figure with its own citation
-                statements = [(display_sentence(s.text), s) for s in [statements[0][1], *others]]
-                statements = fit_words(statements, self.max_answer_words)
+        threshold = self.calibration.threshold if self.answer_threshold is None else self.answer_threshold
+        # A doubtful figure that the documents state beside other figures of the same measure is shown with
+        # them rather than refused: the doubt is which figure, and the documents answer with all of them.
+        if confidence < threshold and not others:
+            yield refusal(raw, confidence, features)
+            return
+        conflict = bool(others)
+        prefix = ""
+        if conflict:
+            prefix = KOREAN_CONFLICT_PREFIX if korean else CONFLICT_PREFIX
+            # the main supporting sentence, then each competing figure with its own citation
+            statements = [(display_sentence(s.text), s) for s in [statements[0][1], *others]]
+            statements = fit_words(statements, self.max_answer_words)
         # presentation
         if korean and not conflict:
             statements = [korean_statement(asked, query, statements[0])]

@@ -192,3 +192,15 @@ def test_the_conflict_rules_come_from_the_settings(settings, embedder, earnings_
                              generator=ScriptedGenerator(lambda m: "$794 million"))
     answer = a.ask("What were Orvel Telecom net earnings in Q4 2019?")
     assert answer.conflict and "1,210" in answer.text  # the EBITDA clause now counts
+
+
+def test_a_doubtful_figure_stated_beside_others_is_shown_with_them_not_refused(settings, embedder, earnings_corpus):
+    import dataclasses
+
+    doubtful = dataclasses.replace(settings, answer_threshold=0.999)  # the score doubts every answer
+    a = Assistant.from_paths([earnings_corpus], index=settings.index_dir, settings=doubtful, embedder=embedder,
+                             generator=ScriptedGenerator(lambda m: "$794 million"))
+    answer = a.ask("What were Orvel Telecom net earnings in Q4 2019?")
+    assert not answer.refused and answer.conflict and "$672 million" in answer.text
+    # without other figures of that measure, the same doubt is a refusal
+    assert a.ask("What were Orvel Telecom net earnings in Q3 2018?").refused
