@@ -152,3 +152,13 @@ def test_no_cascade_escalates_to_the_profile_already_answering(settings, town, e
     other = "0.5b" if DEFAULT_PROFILE != "0.5b" else "1.5b"
     assert Assistant.from_paths([town], index=settings.index_dir, embedder=embedder,
                                 settings=dataclasses.replace(same, escalate_generator=other)).cascade_model() == other
+
+
+def test_weighted_rows_pull_the_fit_their_way():
+    from qa.calibration import fit_logistic
+
+    # the same feature value is right once and wrong once; weighing the wrong row more lowers P(right)
+    x, y = [[0.0], [1.0], [1.0], [2.0]], [0, 1, 0, 1]
+    _, plain, _, _ = fit_logistic(x, y)
+    _, weighted, _, _ = fit_logistic(x, y, sample_weights=[1.0, 1.0, 8.0, 1.0])
+    assert weighted < plain
