@@ -26,7 +26,7 @@ from typing import Callable, Iterator, Sequence
 
 from .calibration import Calibration
 from .composition import Citation, compose, display_sentence, fit_words
-from .conflicts import CONFLICT_PREFIX, ConflictRules, competing_sentences
+from .conflicts import CONFLICT_PREFIX, ConflictRules, competing_sentences, figures_beside
 from .evidence import candidate_sentences, facts_for_prompt
 from .followups import rewrite_followup
 from .generation import Generator
@@ -36,6 +36,7 @@ from .questions import asks_yes_or_no, clean_question, is_scoped
 from .reading import Reader, Reading
 from .retrieval import Passage, Retriever
 from .settings import Settings
+from .text import figures
 from .verification import Verifier, says_it_does_not_know
 
 __all__ = ["Answer", "Answerer", "Citation", "REFUSAL_TEXT", "clean_question"]
@@ -146,18 +147,27 @@ class Answerer:
             return
         statements, features = read
         # extensions, after verification: other figures of the same measure for the same subject
-        others = []
+        others, beside, shown_from = [], set(), retrieval
         if not is_scoped(query) and not asks_yes_or_no(query):
-            others = competing_sentences(query, " ".join(t for t, _ in statements), [s for _, s in statements],
+            answer_text = " ".join(t for t, _ in statements)
+            if figures(answer_text):
+                # rivals may lie outside the question's passages: search again with the answer's sentence
+                # ("29th most populous" finds "moves from the 29th most populous state to 30th")
+                wider = self.retriever.retrieve(statements[0][1].text, 2 * self.k, sources=self.sources)
+                shown_from = retrieval.extended(wider, limit=self.k)
+                candidates = candidate_sentences(self.retriever, shown_from, query)
+            others = competing_sentences(query, answer_text, [s for _, s in statements],
                                          candidates, self.retriever, verifier.min_relevance,
                                          anchors=verifier.distinctive(query), rules=self.conflict_rules)
+            # the answer's own sentence may state the rival figure ("an average of 2.43 m ... a maximum of 2.83 m")
+            beside = figures_beside(query, answer_text, statements[0][1], self.retriever, self.conflict_rules)
         threshold = self.calibration.threshold if self.answer_threshold is None else self.answer_threshold
         # A doubtful figure that the documents state beside other figures of the same measure is shown with
         # them rather than refused: the doubt is which figure, and the documents answer with all of them.
         if confidence < threshold and not others:
             yield refusal(raw, confidence, features)
             return
-        conflict = bool(others)
+        conflict = bool(others) or bool(beside)
         prefix = ""
         if conflict:
             prefix = KOREAN_CONFLICT_PREFIX if korean else CONFLICT_PREFIX
@@ -167,9 +177,9 @@ class Answerer:
         # presentation
         if korean and not conflict:
             statements = [korean_statement(asked, query, statements[0])]
-        text, citations = compose(statements, retrieval, prefix)
+        text, citations = compose(statements, shown_from, prefix)
         timings["total_s"] = time.perf_counter() - t0
-        yield Answer(question, text, False, citations, retrieval.passages, conflict=conflict, rewritten=rewritten,
+        yield Answer(question, text, False, citations, shown_from.passages, conflict=conflict, rewritten=rewritten,
                      raw=raw, timings=timings, confidence=confidence, features=features)
 
     def _read(self, question: str, raw: str, truncated: bool, candidates: list) -> tuple[Reading | None, float | None]:

@@ -21,7 +21,7 @@ from typing import Sequence
 from .evidence import Sentence
 from .retrieval import Retriever
 from .settings import Settings
-from .text import contains_name, figures, measures, table_cells
+from .text import contains_name, figures, measure_spans, measures, table_cells
 
 CONFLICT_PREFIX = "The documents give different figures: "
 
@@ -37,9 +37,20 @@ _CURRENCIES = {
 }
 _ANAPHOR = re.compile(r"^(that|this|the) (number|figure|amount|total|count)\b|^(it|this|that)\b", re.IGNORECASE)
 MAX_FIGURES = 4
-_CLAUSE = re.compile(r"[,;:]\s+|\s+(?:while|whereas|but|driven by|due to|compared (?:to|with))\s+", re.IGNORECASE)
+# Clause boundaries; a relative clause (", which performs... with a 30 billion-parameter design") goes on
+# about its sentence's subject, so it is no boundary.
+_CLAUSE = re.compile(r"[,;:]\s+(?!(?:which|who|whose|where)\b)|"
+                     r"\s+(?:while|whereas|but|driven by|due to|compared (?:to|with))\s+", re.IGNORECASE)
 # A date or period a question names ("in 1750", "Q4 2019", "FY19"): a competing figure is of it too.
 _PERIOD = re.compile(r"(?<![\w.,])(?:1\d{3}|20\d{2}|Q[1-4]|H[12]|FY\s?\d{2,4}|F\d{2})(?![\w.,])")
+
+
+# Words before a figure that make it a baseline the answer's figure is compared with, not a rival:
+# "up from $5.2 million", "compared to 1.2 pts", "from 5% to 7%".
+_BASELINE_BEFORE = re.compile(r"\b(?:from|than|versus|vs\.?|compared (?:to|with)|against)\s+(?:\S+\s+){0,2}$",
+                              re.IGNORECASE)
+# the date or period written right after a figure: "$672 million in Q4 2019" (from the figure's start)
+_DATE_AFTER = re.compile(r"\S*\s+(?:\S+\s+){0,3}?(" + _PERIOD.pattern + r")")
 
 
 def focus_of(question: str) -> str | None:
@@ -109,6 +120,12 @@ def competing_sentences(question: str, answer: str, shown: Sequence[Sentence], c
     main_coverage = retriever.term_share(q_terms, main_terms)
     shared = q_terms & main_terms  # what the question and the answer's sentence say the figure is of
 
+    # the focus a competitor must hold is what of it the answer's own sentence (or the one before) holds:
+    # "how much money" answered by "$136 million in investment" does not ask a rival to say "money"
+    before_main = store.neighbour(main.window, -1)
+    main_context = main_terms | (set(retriever.analyzer.terms(before_main.text)) if before_main is not None else set())
+    focus_terms &= main_context
+
     def about_focus(s: Sentence) -> bool:
         return not focus_terms or retriever.term_share(focus_terms, set(retriever.analyzer.terms(s.text))) >= min_focus
 
@@ -116,17 +133,25 @@ def competing_sentences(question: str, answer: str, shown: Sequence[Sentence], c
     by_window = {s.window: s for s in candidates}
     out: list[Sentence] = []
     for s in candidates:
-        if s.window in shown_windows or s.relevance < max(min_relevance, main.relevance - max_relevance_drop):
-            continue
-        if table_cells(s.text) is not None:
+        if s.window in shown_windows or s.relevance < min_relevance or table_cells(s.text) is not None:
             continue
         if currency is not None and not currency.search(s.text):
             continue
-        # a figure counts with the clause that states it: "EBITDA increased by 7.4%, driven by higher
-        # revenues" does not give a revenue figure
-        stated = {v for clause in _CLAUSE.split(s.text)
-                  if retriever.term_share(shared, set(retriever.analyzer.terms(clause))) >= min_shared
-                  for v, kind in measures(clause) if kind in kinds and v not in shown_values and v not in asked}
+        spans = measure_spans(s.text)
+        # a sentence that restates the answer's figure beside another of its measure speaks of the same
+        # thing however it ranks: "listed as 16 1/2 x 11 5/8, but I received 18 x 13 mats"
+        restates = any(v in answer_values and kind in kinds for v, kind, _ in spans)
+        if restates:
+            stated = {v for v, kind, start in spans if kind in kinds and v not in shown_values and v not in asked
+                      and not _BASELINE_BEFORE.search(s.text[:start])}
+        elif s.relevance < main.relevance - max_relevance_drop:
+            continue
+        else:
+            # a figure counts with the clause that states it: "EBITDA increased by 7.4%, driven by higher
+            # revenues" does not give a revenue figure
+            stated = {v for clause in _CLAUSE.split(s.text)
+                      if retriever.term_share(shared, set(retriever.analyzer.terms(clause))) >= min_shared
+                      for v, kind in measures(clause) if kind in kinds and v not in shown_values and v not in asked}
         qualifies, text = bool(stated) and about_focus(s), s.text
         if not qualifies and _ANAPHOR.match(s.text) and focus_terms:
             # "That number jumps to 260,000 by 2030." continues the sentence before it
@@ -139,7 +164,7 @@ def competing_sentences(question: str, answer: str, shown: Sequence[Sentence], c
             qualifies = False  # not of the date or period asked about
         if qualifies and anchors and not any(contains_name(a, text.lower()) for a in anchors):
             qualifies = False  # another named thing's figure
-        if qualifies:
+        if qualifies and not restates:
             terms = set(retriever.analyzer.terms(text))
             if (retriever.term_share(q_terms, terms) < min_coverage_ratio * main_coverage
                     or retriever.term_share(shared, terms) < min_shared):
@@ -150,3 +175,62 @@ def competing_sentences(question: str, answer: str, shown: Sequence[Sentence], c
         if len(out) + len(shown) >= MAX_FIGURES:
             break
     return out
+
+
+def figures_beside(question: str, answer: str, main: Sentence, retriever: Retriever,
+                   rules: ConflictRules = ConflictRules()) -> set[float]:
+    """Other figures of the answer's measure that the answer's own sentence states in the same breath:
+    "an average of 2.43 m ... and a maximum of 2.83 m", "two broken tiles ... then 3 broken tiles". A
+    baseline the answer is compared with ("up from", "from ... to"), a figure of another date or period than
+    the answer's (or the question's), and a figure in a clause about something else are not rivals.
+
+    Example (with a stand-in for the retriever's analyzer):
+    >>> class Words:
+    ...     analyzer = type("A", (), {"terms": staticmethod(lambda t: t.lower().replace(".", "").split())})
+    ...     term_share = staticmethod(lambda terms, other: len(terms & other) / len(terms) if terms else 1.0)
+    >>> main = Sentence(0, "w.txt", 0, 90, "The water was an average of 2.43 m at Warnemunde and a maximum of 2.83 m at Warnemunde.", 0, 1.0)
+    >>> figures_beside("How high did the water reach at Warnemunde?", "2.43 m", main, Words())
+    {2.83}
+    >>> up = Sentence(0, "w.txt", 0, 60, "Water rose to 2.43 m at Warnemunde, up from 1.9 m at Warnemunde.", 0, 1.0)
+    >>> figures_beside("How high did the water reach at Warnemunde?", "2.43 m", up, Words())
+    set()
+    """
+    if table_cells(main.text) is not None:
+        return set()
+    asked = figures(question)
+    answer_values = figures(answer) - asked
+    stated = measures(main.text)
+    kinds = {kind for value, kind in stated if value in answer_values}
+    if not kinds:
+        return set()
+    q_terms = set(retriever.analyzer.terms(question))
+    shared = q_terms & set(retriever.analyzer.terms(main.text))
+    question_dates = set(_PERIOD.findall(question))
+    text = main.text
+
+    def date_after(start: int) -> str | None:
+        m = _DATE_AFTER.match(text, start)
+        return m.group(1) if m else None
+
+    answer_dates = {date_after(start) for value, _, start in measure_spans(text) if value in answer_values}
+    answer_dates.discard(None)
+    out: set[float] = set()
+    offset = 0
+    for clause in _CLAUSE.split(text):
+        at = text.find(clause, offset)
+        offset = max(offset, at)
+        if retriever.term_share(shared, set(retriever.analyzer.terms(clause))) < rules.min_shared:
+            continue
+        for value, kind, start in measure_spans(clause):
+            if kind not in kinds or value in answer_values or value in asked:
+                continue
+            start += at
+            date = date_after(start)
+            if _BASELINE_BEFORE.search(text[:start]):
+                continue  # a baseline: "up from $5.2 million"
+            if date is not None and ((question_dates and date not in question_dates) or
+                                     (answer_dates and date not in answer_dates)):
+                continue  # another period's figure
+            out.add(value)
+    return out
+

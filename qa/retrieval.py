@@ -46,6 +46,18 @@ class Retrieval:
     rows: list[int]
     query_vector: np.ndarray | None
 
+    def extended(self, other: "Retrieval", limit: int | None = None) -> "Retrieval":
+        """These passages, then those of `other` not among them (at most `limit`; same query vector): a
+        second search's finds added after the first's, so the first's passage numbers stay.
+
+        >>> a = Retrieval([Passage("a.txt", "a#0", "A", 0, 1, 1.0)], [0], None)
+        >>> b = Retrieval([Passage("a.txt", "a#0", "A", 0, 1, 0.9), Passage("b.txt", "b#0", "B", 0, 1, 0.8)], [0, 7], None)
+        >>> [p.chunk_id for p in a.extended(b).passages], a.extended(b).rows
+        (['a#0', 'b#0'], [0, 7])
+        """
+        new = [(p, r) for p, r in zip(other.passages, other.rows) if r not in self.rows][:limit]
+        return Retrieval(self.passages + [p for p, _ in new], self.rows + [r for _, r in new], self.query_vector)
+
 
 # --- lexical analysis --------------------------------------------------------------------------
 

@@ -80,22 +80,63 @@ _MEASURE_AFTER = re.compile(r"(?P<ordinal>st|nd|rd|th)\b|\s*(?P<percent>%|per\s?
                             r"(?:[\s-]+(?:" + "|".join(SCALE_WORDS) + r"))?[\s-]+(?P<unit>[^\W\d_][\w-]*)",
                             re.IGNORECASE)
 _CURRENCY_NEAR = re.compile(r"[$€£¥₩]\S*:?\s*$")
+# a size written as its sides: "18 x 13", "16 1/2 x 11 5/8", "4.9 × 1" ("by" only before a side that is no year)
+_SIDE = r"\d+(?:[.,]\d+)?(?:\s+\d+/\d+)?"
+_SIZE = re.compile(r"(?P<a>\d+(?:\.\d+)?)(?:\s+(?P<af>\d+/\d+))?(?:\s*[\"”']?\s*(?:x|×)\s*|\s+by\s+(?!(?:1\d|20)\d\d\b))"
+                   + _SIDE + r"(?:\s*[\"”']?\s*(?:x|×)\s*" + _SIDE + r")?", re.IGNORECASE)
+_WORD_UNIT_AFTER = re.compile(r"\s+([^\W\d_][\w-]*)")
 
 
 def measures(text: str) -> list[tuple[float, str]]:
+    """`measure_spans` without the positions (see there).
+
+    >>> measures("It cost $2.6 million, 40% more, for 236 billion parameters in 2019; the 29th of 50.")
+    [(2.6, 'currency'), (40.0, 'percent'), (236.0, 'parameter'), (29.0, 'ordinal'), (50.0, '')]
+    """
+    return [(value, kind) for value, kind, _ in measure_spans(text)]
+
+
+def measure_spans(text: str) -> list[tuple[float, str, int]]:
     """Each figure written in digits with what it measures: "currency", "percent", "ordinal", the word
     after it (its scale word skipped, plural dropped: "2.43 m" -> "m", "236 billion parameters" ->
     "parameter"), or "" for a bare number; years are left out.
 
-    >>> measures("It cost $2.6 million, 40% more, for 236 billion parameters in 2019; the 29th of 50.")
-    [(2.6, 'currency'), (40.0, 'percent'), (236.0, 'parameter'), (29.0, 'ordinal'), (50.0, '')]
+    Each comes with where it starts in `text`.
+
+    >>> measure_spans("Two broken tiles came, one of them twice; then 3 tiles.")
+    [(2.0, 'broken', 0), (3.0, 'tile', 47)]
     >>> measures("EBITDA | $’000: 79,046 | 2018: 63,954")
     [(79046.0, 'currency'), (63954.0, '')]
+    >>> measures("listed as 16 1/2 x 11 5/8, but 18 x 13 mats; up 5 by 2030")
+    [(16.5, 'size'), (18.0, 'size'), (5.0, '')]
     """
     out = []
+    skip_to = 0
     for m in _NUMBER.finditer(text):
-        if not m.group(1) or text[m.start() - 1:m.start()] in ("'", "’"):
-            continue  # a word, or a label such as "$'000"
+        if m.start() < skip_to or text[m.start() - 1:m.start()] in ("'", "’"):
+            continue  # inside a size already read, or a label such as "$'000"
+        size = _SIZE.match(text, m.start()) if m.group(1) else None
+        if size:
+            # "16 1/2 x 11 5/8", "18 x 13": one figure, a size, valued by its first side
+            whole, fraction = size.group("a"), size.group("af")
+            value = float(whole.replace(",", ""))
+            if fraction:
+                top, bottom = fraction.split("/")
+                value += int(top) / int(bottom) if int(bottom) else 0
+            out.append((value, "size", m.start()))
+            skip_to = size.end()
+            continue
+        if not m.group(1):
+            # a count written as a word measures the content word after it ("two broken tiles"); a bare
+            # number word ("one of them") measures nothing
+            word = m.group(0).lower()
+            unit = _WORD_UNIT_AFTER.match(text, m.end())
+            if word in NUMBER_WORDS and word not in ("zero", "one") and unit:
+                noun = unit.group(1).lower()
+                if noun not in FUNCTION_WORDS and noun not in MONTHS and noun not in NUMBER_WORDS:
+                    out.append((float(NUMBER_WORDS[word]), noun[:-1] if len(noun) > 3 and noun.endswith("s") else noun,
+                                m.start()))
+            continue
         value = float(m.group(1).replace(",", "") + (m.group(2) or ""))
         cell_before = text[:m.start()].rsplit("|", 1)[-1]
         after = _MEASURE_AFTER.match(text, m.end())
@@ -112,7 +153,7 @@ def measures(text: str) -> list[tuple[float, str]]:
             kind = ""
         if kind == "" and value == int(value) and 1000 <= value <= 2100 and not m.group(1).count(","):
             continue  # a year
-        out.append((value, kind))
+        out.append((value, kind, m.start()))
     return out
 
 
@@ -183,7 +224,8 @@ def list_items(phrase: str) -> list[str]:
 _CURRENCY_BEFORE = re.compile(r"(?:[A-Z]{1,3})?[$€£¥₩]\s*$")
 _QUALIFIER_BEFORE = re.compile(r"\b(?:" + "|".join(q.replace(" ", r"\s+") for q in FIGURE_QUALIFIERS) + r")\s+$",
                                re.IGNORECASE)
-_UNIT_AFTER = re.compile(r"^\s*%")
+# what closes a figure: a per-cent sign, a scale word ("236" is "236 billion" where the source says so)
+_UNIT_AFTER = re.compile(r"^(?:\s*%|[\s-]+(?:" + "|".join(SCALE_WORDS) + r")\b)", re.IGNORECASE)
 _NUMBER_NAMES = sorted(NUMBER_WORDS, key=NUMBER_WORDS.get)
 _LIST_JOINT = r"(?:\s*[,;]\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)"
 
@@ -243,6 +285,8 @@ def as_written(phrase: str, source: str) -> str:
     'oak, elm and ash'
     >>> as_written("the danish isles", "It stood ready to invade the Danish isles.")
     'the Danish isles'
+    >>> as_written("236", "The model has 236 billion parameters.")
+    '236 billion'
     >>> as_written("4", "The field narrowed from five teams to four.")
     'four'
     >>> as_written("not in the text", "Something else.")

@@ -51,7 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     assistant = corpus_assistant(args.corpus, settings)
     rows = [q for q in sample_questions(load_questions(args.questions), args.sample, args.seed)
             if q.get("type") != "unanswerable"]
-    stages = {"passages": 0, "facts": 0, "reply": 0, "answer": 0, "refused": 0}
+    stages = {"passages": 0, "facts": 0, "reply": 0, "answer": 0, "refused": 0,
+              # where the reading after the reply wins or loses: the reply holds an answer but the final
+              # answer is a refusal / is answered wrong; the reply holds none but the final answer is right
+              "reply_then_refused": 0, "reply_then_wrong": 0, "gained_after_reply": 0}
     out = open(args.out, "w", encoding="utf-8") if args.out else None
     for q in rows:
         retriever = assistant.retriever
@@ -66,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
                "reply": holds_answer(q, answer.raw),
                "answer": score_answer(q, answer.text, answer.refused)["correct"],
                "refused": answer.refused}
+        row["reply_then_refused"] = row["reply"] and answer.refused
+        row["reply_then_wrong"] = row["reply"] and not answer.refused and not row["answer"]
+        row["gained_after_reply"] = not row["reply"] and row["answer"]
         for name in stages:
             stages[name] += bool(row[name])
         if out:

@@ -204,3 +204,56 @@ def test_a_doubtful_figure_stated_beside_others_is_shown_with_them_not_refused(s
     assert not answer.refused and answer.conflict and "$672 million" in answer.text
     # without other figures of that measure, the same doubt is a refusal
     assert a.ask("What were Orvel Telecom net earnings in Q3 2018?").refused
+
+
+# --- rivals the answer's sentence names itself, restates, or that lie outside the question's passages ----
+
+def _assistant(settings, embedder, folder, reply, **changes):
+    import dataclasses
+
+    return Assistant.from_paths([folder], index=settings.index_dir, settings=dataclasses.replace(settings, **changes),
+                                embedder=embedder, generator=ScriptedGenerator(lambda m: reply))
+
+
+def test_a_rival_figure_in_the_answers_own_sentence_is_a_conflict(settings, embedder, tmp_path):
+    folder = tmp_path / "flood"
+    folder.mkdir()
+    (folder / "flood.txt").write_text(
+        "Floods\n\nIn the flood of 1872 the water at Kessin reached an average of 2.43 m above sea level and a "
+        "maximum of 2.83 m above sea level. Later floods were lower.\n")
+    (folder / "river.txt").write_text(
+        "River\n\nThe river at Kessin rose to 3.1 m in 1904, up from 1.9 m in 1903.\n")
+    a = _assistant(settings, embedder, folder, "2.43 m")
+    answer = a.ask("How high did the water reach at Kessin in the 1872 flood?")
+    assert answer.conflict and "2.43 m" in answer.text and "2.83 m" in answer.text
+    # a figure the answer is compared with ("up from") is its baseline, not a rival
+    answer = _assistant(settings, embedder, folder, "3.1 m").ask("How high did the river at Kessin rise in 1904?")
+    assert not answer.refused and not answer.conflict and "3.1 m" in answer.text
+
+
+def test_counts_in_words_and_sizes_are_figures_of_a_measure(settings, embedder, tmp_path):
+    folder = tmp_path / "orders"
+    folder.mkdir()
+    (folder / "review.txt").write_text(
+        "Review\n\nThe first order of pizza stone tiles arrived with two broken tiles. The replacement order of "
+        "pizza stone tiles came with 3 broken tiles.\n\nThe mats are great for cookies and bread. "
+        "The baking mats were listed as 16 1/2 x 11 5/8, but I received 18 x 13 mats.\n")
+    answer = _assistant(settings, embedder, folder, "3").ask("How many pizza stone tiles arrived broken?")
+    assert answer.conflict and "two broken tiles" in answer.text and "3 broken tiles" in answer.text
+    answer = _assistant(settings, embedder, folder, "18 x 13").ask("What size are the baking mats?")
+    assert "18 x 13" in answer.text and "16 1/2 x 11 5/8" in answer.text
+
+
+def test_a_rival_outside_the_questions_passages_is_found_from_the_answers_sentence(settings, embedder, tmp_path):
+    folder = tmp_path / "states"
+    folder.mkdir()
+    (folder / "a_state.txt").write_text("Marlow\n\nMarlow is the 29th most populous state of the union.\n")
+    (folder / "b_estimates.txt").write_text(
+        "Estimates\n\nBased on the 2005 estimates, Marlow moves from the 29th most populous state to 30th.\n")
+    (folder / "c_other.txt").write_text("Rivers\n\nThe Ouse is the longest river of the union.\n")
+    question = "Where does Marlow rank among the states by population?"
+    narrow = _assistant(settings, embedder, folder, "29th", top_k=1)
+    assert [p.source for p in narrow.retriever.retrieve(question, 1).passages] == ["a_state.txt"]
+    answer = narrow.ask(question)
+    assert answer.conflict and "30th" in answer.text
+    assert {c.source for c in answer.citations} == {"a_state.txt", "b_estimates.txt"}
