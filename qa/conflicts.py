@@ -142,8 +142,7 @@ def competing_sentences(question: str, answer: str, shown: Sequence[Sentence], c
         # thing however it ranks: "listed as 16 1/2 x 11 5/8, but I received 18 x 13 mats"
         restates = any(v in answer_values and kind in kinds for v, kind, _ in spans)
         if restates:
-            stated = {v for v, kind, start in spans if kind in kinds and v not in shown_values and v not in asked
-                      and not _BASELINE_BEFORE.search(s.text[:start])}
+            stated = _rivals_in(s.text, kinds, answer_values, asked, set(dates)) - shown_values
         elif s.relevance < main.relevance - max_relevance_drop:
             continue
         else:
@@ -151,7 +150,7 @@ def competing_sentences(question: str, answer: str, shown: Sequence[Sentence], c
             # revenues" does not give a revenue figure
             stated = {v for clause in _CLAUSE.split(s.text)
                       if retriever.term_share(shared, set(retriever.analyzer.terms(clause))) >= min_shared
-                      for v, kind in measures(clause) if kind in kinds and v not in shown_values and v not in asked}
+                      for v in _rivals_in(clause, kinds, answer_values, asked, set(dates))} - shown_values
         qualifies, text = bool(stated) and about_focus(s), s.text
         if not qualifies and _ANAPHOR.match(s.text) and focus_terms:
             # "That number jumps to 260,000 by 2030." continues the sentence before it
@@ -182,7 +181,8 @@ def figures_beside(question: str, answer: str, main: Sentence, retriever: Retrie
     """Other figures of the answer's measure that the answer's own sentence states in the same breath:
     "an average of 2.43 m ... and a maximum of 2.83 m", "two broken tiles ... then 3 broken tiles". A
     baseline the answer is compared with ("up from", "from ... to"), a figure of another date or period than
-    the answer's (or the question's), and a figure in a clause about something else are not rivals.
+    the answer's (or the question's), and a figure in a clause about something else are not rivals; nor
+    are the figures of a series (two or more besides the answer's).
 
     Example (with a stand-in for the retriever's analyzer):
     >>> class Words:
@@ -205,32 +205,41 @@ def figures_beside(question: str, answer: str, main: Sentence, retriever: Retrie
         return set()
     q_terms = set(retriever.analyzer.terms(question))
     shared = q_terms & set(retriever.analyzer.terms(main.text))
-    question_dates = set(_PERIOD.findall(question))
-    text = main.text
+    # only clauses about what the question and the sentence share: "..., while EBITDA fell to $1m" is not
+    text = " ".join(clause for clause in _CLAUSE.split(main.text)
+                    if retriever.term_share(shared, set(retriever.analyzer.terms(clause))) >= rules.min_shared)
+    rivals = _rivals_in(text, kinds, answer_values, asked, set(_PERIOD.findall(question))) if text else set()
+    # three or more figures of one measure in one sentence are a series ("1.88 m in 1904, 1.89 m in 1913,
+    # 1.73 m in 1954"): values of different things, not rival answers ("2.83 m (9 ft 3 in)" is one rival)
+    per_kind: dict[str, int] = {}
+    for value, kind in measures(text):
+        if value in rivals:
+            per_kind[kind] = per_kind.get(kind, 0) + 1
+    return rivals if per_kind and max(per_kind.values()) == 1 else set()
+
+
+def _rivals_in(text: str, kinds: set[str], answer_values: set[float], asked: set[float],
+               question_dates: set[str]) -> set[float]:
+    """The figures of `kinds` in `text` other than the answer's that rival it: not a baseline it is compared
+    with ("up from $5.2 million", "from 5% to 7%"), not of another date or period than the question's or
+    than the answer's own figure in `text` ("$4.1 million in 2018" beside "$5.2 million in 2019")."""
 
     def date_after(start: int) -> str | None:
         m = _DATE_AFTER.match(text, start)
         return m.group(1) if m else None
 
-    answer_dates = {date_after(start) for value, _, start in measure_spans(text) if value in answer_values}
-    answer_dates.discard(None)
+    spans = measure_spans(text)
+    answer_dates = {date_after(start) for value, _, start in spans if value in answer_values} - {None}
     out: set[float] = set()
-    offset = 0
-    for clause in _CLAUSE.split(text):
-        at = text.find(clause, offset)
-        offset = max(offset, at)
-        if retriever.term_share(shared, set(retriever.analyzer.terms(clause))) < rules.min_shared:
+    for value, kind, start in spans:
+        if kind not in kinds or value in answer_values or value in asked:
             continue
-        for value, kind, start in measure_spans(clause):
-            if kind not in kinds or value in answer_values or value in asked:
-                continue
-            start += at
-            date = date_after(start)
-            if _BASELINE_BEFORE.search(text[:start]):
-                continue  # a baseline: "up from $5.2 million"
-            if date is not None and ((question_dates and date not in question_dates) or
-                                     (answer_dates and date not in answer_dates)):
-                continue  # another period's figure
-            out.add(value)
+        if _BASELINE_BEFORE.search(text[:start]):
+            continue  # a baseline: "up from $5.2 million"
+        date = date_after(start)
+        if date is not None and ((question_dates and date not in question_dates) or
+                                 (answer_dates and date not in answer_dates)):
+            continue  # another period's figure
+        out.add(value)
     return out
 

@@ -257,3 +257,11 @@ def test_a_rival_outside_the_questions_passages_is_found_from_the_answers_senten
     answer = narrow.ask(question)
     assert answer.conflict and "30th" in answer.text
     assert {c.source for c in answer.citations} == {"a_state.txt", "b_estimates.txt"}
+
+
+def test_a_series_of_figures_in_one_sentence_is_not_a_conflict(settings, embedder, tmp_path):
+    folder = tmp_path / "dams"
+    folder.mkdir()
+    (folder / "dams.txt").write_text("Dams\n\nThe three dams of the Vell valley are 88 m, 91 m and 73 m tall.\n")
+    answer = _assistant(settings, embedder, folder, "88 m").ask("How tall is the dam of the Vell valley?")
+    assert not answer.refused and not answer.conflict
