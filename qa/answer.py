@@ -29,7 +29,7 @@ from .composition import Citation, compose, display_sentence, fit_words
 from .conflicts import CONFLICT_PREFIX, ConflictRules, competing_sentences, figures_beside
 from .evidence import candidate_sentences, facts_for_prompt
 from .followups import rewrite_followup
-from .generation import Generator
+from .generation import Generator, reply_scores
 from .korean import KOREAN_CONFLICT_PREFIX, english_query, is_korean, korean_refusal, korean_statement
 from .prompt import build_messages
 from .questions import asks_yes_or_no, clean_question, is_scoped
@@ -75,6 +75,7 @@ class Answerer:
     generator: Generator
     k: int = Settings.top_k
     context_sentences: int = Settings.context_sentences
+    prompt_examples: bool = Settings.prompt_examples
     max_new_tokens: int = Settings.max_new_tokens
     sources: list[str] | None = None  # search only these documents
     verifier: Verifier | None = None
@@ -123,7 +124,7 @@ class Answerer:
         prompt_question = f"{asked} ({query}). Answer in English." if korean else asked
         pieces: list[str] = []
         first = None
-        messages = build_messages(prompt_question, [s.text for s in facts])
+        messages = build_messages(prompt_question, [s.text for s in facts], examples=self.prompt_examples)
         for piece in self.generator.stream(messages, max_tokens=self.max_new_tokens):
             if first is None:
                 first = time.perf_counter()
@@ -134,13 +135,16 @@ class Answerer:
         timings["generate_s"] = time.perf_counter() - (first or t0)
         timings["new_pieces"] = len(pieces)
         # verification
-        read, confidence = self._read(query, raw, len(pieces) >= self.max_new_tokens, candidates)
+        read, confidence = self._read(query, raw, len(pieces) >= self.max_new_tokens, candidates,
+                                      reply_scores(self.generator))
         if self.stronger is not None and (confidence is None or confidence < self.escalate_below):
             # a doubtful answer: the stronger model reads the same prompt, and its reading stands
             t1 = time.perf_counter()
-            pieces = list(self.stronger().stream(messages, max_tokens=self.max_new_tokens))
+            stronger = self.stronger()
+            pieces = list(stronger.stream(messages, max_tokens=self.max_new_tokens))
             raw = "".join(pieces).strip()
-            read, confidence = self._read(query, raw, len(pieces) >= self.max_new_tokens, candidates)
+            read, confidence = self._read(query, raw, len(pieces) >= self.max_new_tokens, candidates,
+                                          reply_scores(stronger))
             timings["escalated_s"] = time.perf_counter() - t1
         if read is None:
             yield refusal(raw)
@@ -182,13 +186,21 @@ class Answerer:
         yield Answer(question, text, False, citations, shown_from.passages, conflict=conflict, rewritten=rewritten,
                      raw=raw, timings=timings, confidence=confidence, features=features)
 
-    def _read(self, question: str, raw: str, truncated: bool, candidates: list) -> tuple[Reading | None, float | None]:
+    def _read(self, question: str, raw: str, truncated: bool, candidates: list,
+              scores: list[float] | None = None) -> tuple[Reading | None, float | None]:
         """The reply read against the candidates, and its calibrated score; (None, None) for an empty reply,
-        one that says it does not know, or one nothing supports."""
+        one that says it does not know, or one nothing supports. `scores` (the log probability of each token
+        the model chose, when its back-end tells) add how sure the model was to the score's features."""
         if not raw or says_it_does_not_know(raw):
             return None, None
         read = Reader(self.retriever, self.verifier, self.max_answer_words).read(question, raw, candidates, truncated)
-        return (read, self.calibration.probability(read[1])) if read is not None else (None, None)
+        if read is None:
+            return None, None
+        statements, features = read
+        if scores:
+            features = {**features, "reply_logprob": round(sum(scores) / len(scores), 4),
+                        "reply_min_logprob": round(min(scores), 4)}
+        return (statements, features), self.calibration.probability(features)
 
     def ask(self, question: str, history: Sequence[tuple[str, str]] | None = None) -> Answer:
         """The final answer (the stream consumed)."""

@@ -150,6 +150,7 @@ class Assistant:
         sources = self.check_sources(sources, retriever)
         answerer = Answerer(retriever, self.generator(generator), k=int(k or self.settings.top_k),
                             context_sentences=self.settings.context_sentences,
+                            prompt_examples=self.settings.prompt_examples,
                             max_new_tokens=self.settings.max_new_tokens, sources=sources,
                             verifier=Verifier.from_settings(retriever, self.settings),
                             max_answer_words=self.settings.max_answer_words, calibration=self._calibration(),

@@ -31,6 +31,11 @@ FEATURES = (
     "kind_ok",  # 1 when the answer holds the kind of thing asked (a figure, a date, a name)
     "extractive",  # 1 when the answer is a whole sentence (no shorter supported wording was found)
 )
+# Recorded with every answer, not scored: how sure the model was, the mean and the least log probability
+# of the tokens it chose (llama.cpp tells; qa/generation.py `reply_scores`). Measured by
+# `scripts/calibrate.py --cross-validate`: they raise the score's AUC, but not the answer-or-refuse
+# decisions it is judged by (see the README), so the score does not read them.
+REPLY_FEATURES = ("reply_logprob", "reply_min_logprob")
 
 
 @dataclass(frozen=True)

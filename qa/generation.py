@@ -32,12 +32,42 @@ class GenerationError(QAError):
 
 
 class Generator(Protocol):
-    """What the answering stage needs from a language model."""
+    """What the answering stage needs from a language model.
+
+    A back-end that can also tell how sure the model was has `last_scores`: after a stream ends, the log
+    probability of each token it chose (the end of the reply included), for the calling thread; None when
+    the back-end cannot tell (see `reply_scores`).
+    """
 
     name: str
 
     def stream(self, messages: Messages, max_tokens: int = 96, stop: Sequence[str] = ()) -> Iterator[str]:
         """Text pieces of the assistant's reply to `messages`, as they are generated."""
+
+
+def reply_scores(generator: Generator) -> list[float] | None:
+    """The log probabilities of the tokens of the reply `generator` streamed last in this thread, or None.
+
+    >>> reply_scores(ScriptedGenerator(lambda m: "Seven."))  is None
+    True
+    """
+    return getattr(generator, "last_scores", None)
+
+
+class _ChosenTokenScores:
+    """A llama.cpp logits processor that records, at each step, the log probability of the token greedy
+    decoding takes (the largest logit): how sure the model was of its reply. It changes no logit."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+
+    def __call__(self, input_ids, logits):
+        import numpy as np
+
+        x = np.asarray(logits, dtype=np.float32)
+        top = float(x.max())
+        self.values.append(-float(np.log(np.exp(x - top, dtype=np.float64).sum())))  # top - logsumexp
+        return logits
 
 
 def _cut_at_stop(pieces: Iterator[str], stop: Sequence[str]) -> Iterator[str]:
@@ -80,15 +110,26 @@ class LlamaCppGenerator:
         self._llm = Llama(model_path=str(spec.path), n_ctx=n_ctx, n_threads=threads or os.cpu_count() or 2,
                           n_batch=512, seed=0, verbose=False)
         self._lock = threading.Lock()  # one llama.cpp context: one generation at a time
+        self._scores = threading.local()
+
+    @property
+    def last_scores(self) -> list[float] | None:
+        return getattr(self._scores, "values", None)
 
     def stream(self, messages: Messages, max_tokens: int = 96, stop: Sequence[str] = ()) -> Iterator[str]:
+        from llama_cpp import LogitsProcessorList
+
+        self._scores.values = None
+        scores = _ChosenTokenScores()
         with self._lock:
             chunks = self._llm.create_chat_completion(messages=messages, stream=True, temperature=0.0, top_k=1,
-                                                      max_tokens=max_tokens, stop=list(stop) or None)
+                                                      max_tokens=max_tokens, stop=list(stop) or None,
+                                                      logits_processor=LogitsProcessorList([scores]))
             for chunk in chunks:
                 piece = chunk["choices"][0].get("delta", {}).get("content")
                 if piece:
                     yield piece
+        self._scores.values = scores.values
 
 
 class TransformersGenerator:
@@ -228,19 +269,30 @@ class CachedGenerator:
 
     def __init__(self, inner: Generator, folder: Path) -> None:
         self.inner, self.folder, self.name = inner, Path(folder), inner.name
+        self._scores = threading.local()
+
+    @property
+    def last_scores(self) -> list[float] | None:
+        return getattr(self._scores, "values", None)
 
     def stream(self, messages: Messages, max_tokens: int = 96, stop: Sequence[str] = ()) -> Iterator[str]:
         key = hashlib.sha256(json.dumps([messages, max_tokens, list(stop)], sort_keys=True).encode()).hexdigest()
         file = self.folder / key[:2] / f"{key}.json"
+        self._scores.values = None
         if file.is_file():
-            yield from json.loads(file.read_text(encoding="utf-8"))
-            return
+            stored = json.loads(file.read_text(encoding="utf-8"))
+            if isinstance(stored, dict):  # an older entry is a bare list of pieces: no scores, asked again
+                yield from stored["pieces"]
+                self._scores.values = stored["scores"]
+                return
         pieces = []
         for piece in self.inner.stream(messages, max_tokens=max_tokens, stop=stop):
             pieces.append(piece)
             yield piece
+        scores = reply_scores(self.inner)
+        self._scores.values = scores
         file.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(pieces, f)
+            json.dump({"pieces": pieces, "scores": scores}, f)
         os.replace(tmp, file)

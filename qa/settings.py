@@ -58,6 +58,8 @@ class Settings:
     # sentences shown to the model: the 3 most relevant hold an accepted answer for 86-93 % of the wiki and
     # reviews tune questions (6: 93-95 %), and both models read 3 better than 6 (see the README)
     context_sentences: int = 3
+    # worked examples before the question (qa/prompt.py): measured before it became a default, see the README
+    prompt_examples: bool = False
     # Verification (qa/verification.py) and composition.
     verify_min_relevance: float = 0.30  # a supporting sentence is at least this relevant to the question
     verify_min_overlap: float = 0.5  # ...and holds this share of the claim's IDF weight

@@ -108,6 +108,69 @@ def balancing_weight(rows: list[dict]) -> float:
     return answerable / unanswerable if unanswerable else 1.0
 
 
+def fit(rows: list[dict], features: list[str], max_refused: float = 0.20):
+    """The calibration learnt on `rows` over `features`, and its counts at the threshold it chooses."""
+    from qa.calibration import Calibration, fit_logistic
+
+    supported = [r for r in rows if r.get("features")]
+    # a feature a row lacks (a back-end that does not tell the model's token scores) counts as its mean
+    present = {f: [float(r["features"][f]) for r in supported if f in r["features"]] for f in features}
+    fill = {f: sum(v) / len(v) if v else 0.0 for f, v in present.items()}
+    x = [[float(r["features"].get(f, fill[f])) for f in features] for r in supported]
+    y = [int(r["correct"]) for r in supported]
+    weight = balancing_weight(rows)
+    weights, bias, means, scales = fit_logistic(
+        x, y, sample_weights=[weight if r["type"] == "unanswerable" else 1.0 for r in supported])
+    model = Calibration(list(features), weights, bias, 0.5, means, scales)
+    answerable = sum(1 for r in rows if r["type"] != "unanswerable")
+    threshold, counts = choose_threshold([model.probability(r["features"]) for r in supported], supported,
+                                         answerable, max_refused=max_refused, unanswerable_weight=weight)
+    counts["refused_answerable_unsupported"] = sum(1 for r in rows if r["type"] != "unanswerable"
+                                                   and not r.get("features"))
+    return Calibration(list(features), weights, bias, threshold, means, scales), counts
+
+
+def auc(scores: list[float], labels: list[int]) -> float | None:
+    """The area under the ROC curve: the chance that a right answer scores above a wrong one.
+
+    >>> auc([0.9, 0.8, 0.3], [1, 0, 0]), auc([0.2, 0.8], [1, 0])
+    (1.0, 0.0)
+    """
+    right = [s for s, y in zip(scores, labels) if y]
+    wrong = [s for s, y in zip(scores, labels) if not y]
+    if not right or not wrong:
+        return None
+    return sum((a > b) + 0.5 * (a == b) for a in right for b in wrong) / (len(right) * len(wrong))
+
+
+def cross_validate(rows: list[dict], features: list[str], folds: int = 5, seed: int = 0) -> dict:
+    """Each fold's rows decided by the calibration learnt on the other folds: AUC of the score over the
+    supported rows, right and wrong answers, unanswerable rows refused and answerable rows refused, in all."""
+    import random
+
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    parts = [order[i::folds] for i in range(folds)]
+    scores, labels = [], []
+    out = {"right": 0, "answered_wrong": 0, "unanswerable_refused": 0, "answerable_refused": 0}
+    for i, held in enumerate(parts):
+        model, _ = fit([rows[j] for k, part in enumerate(parts) if k != i for j in part], features)
+        for r in (rows[j] for j in held):
+            p = model.probability(r["features"]) if r.get("features") else None
+            if p is not None:
+                scores.append(p)
+                labels.append(int(r["correct"]))
+            answered = p is not None and p >= model.threshold
+            if r["type"] == "unanswerable":
+                out["unanswerable_refused"] += not answered
+            elif answered:
+                out["right" if r["correct"] else "answered_wrong"] += 1
+            else:
+                out["answerable_refused"] += 1
+    score_auc = auc(scores, labels)
+    return {"auc": round(score_auc, 3) if score_auc is not None else None, **out}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sample", type=int, default=None, help="a seeded sample of N rows of each tune split")
@@ -116,32 +179,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-refused", type=float, default=0.20,
                         help="the share of answerable questions the score may refuse")
     parser.add_argument("--out", default=str(ROOT / "qa" / "data" / "calibration.json"))
+    parser.add_argument("--cross-validate", action="store_true",
+                        help="compare the scored features with and without the model's token scores by 5-fold "
+                             "cross-validation over the same rows (prints; writes nothing)")
     args = parser.parse_args(argv)
 
-    from qa.calibration import FEATURES, Calibration, fit_logistic
+    from qa.calibration import FEATURES, REPLY_FEATURES
 
     rows = collect(args.sample, args.seed, [n.strip() for n in args.sets.split(",") if n.strip()])
+    if args.cross_validate:
+        for name, features in (("scored", list(FEATURES)), ("scored + reply scores", [*FEATURES, *REPLY_FEATURES])):
+            for seed in (0, 1):
+                print(json.dumps({"features": name, "seed": seed, **cross_validate(rows, features, seed=seed)}))
+        return 0
+    model, counts = fit(rows, list(FEATURES), args.max_refused)
     supported = [r for r in rows if r.get("features")]
-    x = [[float(r["features"][f]) for f in FEATURES] for r in supported]
-    y = [int(r["correct"]) for r in supported]
-    answerable = sum(1 for r in rows if r["type"] != "unanswerable")
-    unanswerable_weight = balancing_weight(rows)
-    weights, bias, means, scales = fit_logistic(
-        x, y, sample_weights=[unanswerable_weight if r["type"] == "unanswerable" else 1.0 for r in supported])
-    model = Calibration(list(FEATURES), weights, bias, 0.5, means, scales)
-    probabilities = [model.probability(r["features"]) for r in supported]
-    unsupported = sum(1 for r in rows if r["type"] != "unanswerable" and not r.get("features"))
-    threshold, counts = choose_threshold(probabilities, supported, answerable, max_refused=args.max_refused,
-                                         unanswerable_weight=unanswerable_weight)
-    counts["refused_answerable_unsupported"] = unsupported
-    model = Calibration(list(FEATURES), weights, bias, threshold, means, scales)
     about = {"trained": time.strftime("%Y-%m-%d"), "rows": len(rows), "rows_with_support": len(supported),
              "sets": sorted({r["set"] for r in rows}), "sample": args.sample, "seed": args.seed,
-             "right_when_answering_everything_supported": sum(y), "unanswerable_weight": round(unanswerable_weight, 3),
-             "at_threshold": counts}
+             "right_when_answering_everything_supported": sum(int(r["correct"]) for r in supported),
+             "unanswerable_weight": round(balancing_weight(rows), 3), "at_threshold": counts}
     Path(args.out).write_text(model.to_json(**about), encoding="utf-8")
-    print(json.dumps({"threshold": threshold, **about,
-                      "weights": dict(zip(FEATURES, [round(w, 3) for w in weights]))}, indent=1))
+    print(json.dumps({"threshold": model.threshold, **about,
+                      "weights": dict(zip(FEATURES, [round(w, 3) for w in model.weights]))}, indent=1))
     return 0
 
 

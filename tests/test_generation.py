@@ -145,3 +145,51 @@ def test_verification_is_remembered_until_the_file_changes(tmp_path, monkeypatch
     with pytest.raises(ModelError):
         monkeypatch.undo()
         verified_file(f, sha)
+
+
+class _SureGenerator:
+    """A scripted back-end that also tells the log probability of each token it chose."""
+
+    name = "sure"
+
+    def __init__(self, reply, scores):
+        self.reply, self.last_scores, self.calls = reply, None, 0
+        self._scores = scores
+
+    def stream(self, messages, max_tokens=96, stop=()):
+        self.calls += 1
+        self.last_scores = None
+        yield from self.reply.split(" ")
+        self.last_scores = list(self._scores)
+
+
+def test_the_reply_cache_keeps_the_models_token_scores(tmp_path):
+    import json
+
+    from qa.generation import CachedGenerator, reply_scores
+
+    inner = _SureGenerator("330 metres", [-0.5, -0.1])
+    cached = CachedGenerator(inner, tmp_path)
+    messages = [{"role": "user", "content": "How tall?"}]
+    assert "".join(cached.stream(messages)) == "330metres" and reply_scores(cached) == [-0.5, -0.1]
+    assert "".join(cached.stream(messages)) == "330metres" and reply_scores(cached) == [-0.5, -0.1]
+    assert inner.calls == 1  # the second reply came from the store, scores included
+    # an entry written before scores were kept (a bare list of pieces) is asked again
+    entry = next(tmp_path.rglob("*.json"))
+    entry.write_text(json.dumps(["old"]))
+    assert "".join(cached.stream(messages)) == "330metres" and inner.calls == 2
+
+
+def test_the_models_token_scores_are_features_of_the_answer(settings, embedder, corpus):
+    from qa.api import Assistant
+
+    a = Assistant.from_paths([corpus], index=settings.index_dir, settings=settings, embedder=embedder,
+                             generator=_SureGenerator("1,012", [-0.2, -1.4, -0.1]))
+    answer = a.ask("How many robots per 10,000 workers does Korea have?")
+    assert not answer.refused
+    assert answer.features["reply_logprob"] == round((-0.2 - 1.4 - 0.1) / 3, 4)
+    assert answer.features["reply_min_logprob"] == -1.4
+    # a back-end that cannot tell adds neither
+    plain = Assistant.from_paths([corpus], index=settings.index_dir, settings=settings, embedder=embedder,
+                                 generator=ScriptedGenerator(lambda m: "1,012"))
+    assert "reply_logprob" not in plain.ask("How many robots per 10,000 workers does Korea have?").features

@@ -31,6 +31,18 @@ def test_default_model_is_verified_and_loads(seeds_assistant):
     assert type(seeds_assistant.generator()).__name__ == "LlamaCppGenerator"
 
 
+def test_llama_cpp_tells_how_sure_the_model_was(seeds_assistant):
+    from qa.generation import reply_scores
+
+    generator = seeds_assistant.generator()
+    messages = [{"role": "user", "content": "Reply with the word yes."}]
+    reply = "".join(generator.stream(messages, max_tokens=8))
+    scores = reply_scores(generator)
+    assert reply and scores and all(s <= 0.0 for s in scores)  # log probabilities, one per chosen token
+    answer = seeds_assistant.ask("What is Korea's robot density?")
+    assert answer.features["reply_logprob"] <= 0.0 and answer.features["reply_min_logprob"] <= answer.features["reply_logprob"]
+
+
 @pytest.mark.parametrize("question, expected", [
     ("What is Korea's robot density?", "1,012"),
     ("How many clinical records was Seoul National University Hospital's medical LLM trained on?", "38 million"),

@@ -91,3 +91,21 @@ def test_public_tune_sample_meets_the_gate(name, assistant, settings, folder):
     # concise answers: the answer phrase, not the sentence around it
     assert a["token_f1"] >= limits["token_f1_min"], f"{name}: token F1 {a['token_f1']}"
     assert a["median_answer_words"] <= limits["median_words_max"], f"{name}: median {a['median_answer_words']} words"
+
+
+def test_written_conflict_set_meets_the_gate(assistant, settings, folder):
+    """tests/data/conflicts.jsonl: each row against the corpus it names (the seeds or a public corpus)."""
+    from qa.evaluation import load_questions
+
+    g = GATE["conflicts"]
+    rows = load_questions(ROOT / "tests" / "data" / "conflicts.jsonl")
+    assert len(rows) == g["questions"]
+    correct = 0
+    for corpus in sorted({q.get("corpus", "seeds") for q in rows}):
+        part = folder / f"conflicts-{corpus}.jsonl"
+        part.write_text("".join(json.dumps(q) + "\n" for q in rows if q.get("corpus", "seeds") == corpus))
+        over = assistant if corpus == "seeds" else corpus_assistant(
+            PUBLIC / corpus / "corpus", settings, embedder=assistant.embedder, generator=assistant.generator())
+        summary = evaluate(part, over, cache=False, progress=False, warmup=False)
+        correct += round(summary["answers"]["answerable_accuracy"] * summary["answers"]["answerable"])
+    assert correct >= g["correct_min"], f"{correct} of {len(rows)} conflict questions right"

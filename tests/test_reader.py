@@ -162,3 +162,23 @@ def test_weighted_rows_pull_the_fit_their_way():
     _, plain, _, _ = fit_logistic(x, y)
     _, weighted, _, _ = fit_logistic(x, y, sample_weights=[1.0, 1.0, 8.0, 1.0])
     assert weighted < plain
+
+
+def test_cross_validation_tells_a_feature_that_predicts_from_one_that_does_not():
+    import random
+    import sys
+
+    sys.path.insert(0, str(__import__("conftest").ROOT / "scripts"))
+    from calibrate import cross_validate
+
+    rng = random.Random(3)
+    rows = []
+    for i in range(120):
+        right = i % 3 != 0
+        rows.append({"set": "s", "type": "factoid", "correct": right,
+                     "features": {"telling": (0.8 if right else 0.2) + rng.uniform(-0.15, 0.15),
+                                  "noise": rng.uniform(0, 1)}})
+    telling = cross_validate(rows, ["telling"])
+    noise = cross_validate(rows, ["noise"])
+    assert telling["auc"] > 0.95 and noise["auc"] < 0.7
+    assert sum(telling[k] for k in ("right", "answered_wrong", "answerable_refused")) == 120  # each row once
