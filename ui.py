@@ -25,6 +25,7 @@ from qa.text import MARKER, marker_numbers  # noqa: E402
 from qa.api import Assistant  # noqa: E402
 from qa.documents import load_document  # noqa: E402
 from qa.errors import QAError  # noqa: E402
+from qa.events import Progress, Verified  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 EXAMPLES = [
@@ -34,12 +35,15 @@ EXAMPLES = [
     "국가 AI 모델 프로젝트 첫 발표회는 어디서 열렸어?",
 ]
 CSS = """
-.qa-card { border: 1px solid #d0d7de; border-radius: 8px; padding: 8px 10px; margin: 8px 0; background: #fff; }
-.qa-card h4 { margin: 0 0 4px 0; font-size: 0.95em; }
-.qa-card .qa-score { color: #57606a; font-weight: normal; font-size: 0.85em; }
+.qa-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin: 8px 0;
+           background: var(--block-background-fill); color: var(--body-text-color); }
+.qa-card h4 { margin: 0 0 4px 0; font-size: 0.95em; color: var(--body-text-color); }
+.qa-card .qa-where { color: var(--body-text-color-subdued); font-weight: normal; font-size: 0.85em; }
 .qa-card .qa-text { white-space: pre-wrap; font-size: 0.9em; line-height: 1.4; }
-.qa-card mark { background: #fff3b0; padding: 0 1px; }
-.qa-refusal { border-left: 4px solid #d29922; padding: 4px 10px; background: #fff8e5; }
+.qa-card mark { background: var(--color-accent-soft); color: var(--body-text-color); padding: 0 1px; }
+.qa-refusal { border-left: 4px solid var(--color-accent); padding: 4px 10px; background: var(--background-fill-secondary);
+              color: var(--body-text-color); }
+.qa-progress { color: var(--body-text-color-subdued); }
 """
 
 
@@ -53,6 +57,7 @@ class App:
         self.ready = threading.Event()
         self.load_error: str | None = None
         self._upload_lock = threading.Lock()
+        self._answering: dict[str, threading.Event] = {}  # per browser session: its current answer's Stop
         threading.Thread(target=self._warm_up, daemon=True).start()
 
     def _warm_up(self) -> None:
@@ -74,26 +79,59 @@ class App:
 
     # --- chat -----------------------------------------------------------------------------------
 
-    def chat(self, message: str, chat: list, pairs: list, k: int, generator: str):
-        """Stream an answer: partial text first, then the verified answer and its sources."""
+    @staticmethod
+    def _session(request: gr.Request | None) -> str:
+        return getattr(request, "session_hash", None) or "local"
+
+    def stop(self, request: gr.Request = None) -> None:
+        """Stop pressed: the answer being written for this browser session ends at its next step (each
+        answer has its own flag, so a question asked right after is not stopped too)."""
+        flag = self._answering.get(self._session(request))
+        if flag is not None:
+            flag.set()
+
+    def stop_chat(self, chat: list, request: gr.Request = None):
+        """The Stop button: the answer ends (`stop`) and the chat says so at once. The box stays waiting until
+        the model has really stopped (at its next step, when the answer's own event ends and frees it): a
+        question sent before then would be dropped by the still-running event."""
+        self.stop(request)
+        chat = list(chat or [])
+        if chat and chat[-1].get("role") == "assistant" and "qa-progress" in str(chat[-1].get("content", "")):
+            chat = chat[:-1] + [{"role": "assistant", "content": STOPPED_HTML}]
+        return chat, gr.update(visible=False)
+
+    def chat(self, message: str, chat: list, pairs: list, k: int, generator: str, request: gr.Request = None):
+        """Stream an answer as events (qa/events.py): the step it is at, in plain words, then each claim
+        once it is verified, then the final answer and its sources. The model's unverified words are
+        never shown. Stop (`stop`) ends the generation at its next step and says so in the chat."""
         message = (message or "").strip()
         if not message:
             yield "", chat, pairs, gr.skip()
             return
+        stopped = self._answering[self._session(request)] = threading.Event()
         chat = list(chat or []) + [{"role": "user", "content": html.escape(message)},
-                                   {"role": "assistant", "content": "…"}]
-        yield "", chat, pairs, "<p><i>Searching the documents…</i></p>"
+                                   {"role": "assistant", "content": render_progress("Searching the documents")}]
+        yield "", chat, pairs, ""
         turn = uuid.uuid4().hex[:6]
-        streamed = ""
+        verified: list[str] = []
+        stream = self.assistant.ask_stream(message, history=pairs or None, k=int(k), generator=generator)
         try:
-            for item in self.assistant.ask_stream(message, history=pairs or None, k=int(k), generator=generator):
+            for item in stream:
+                if stopped.is_set():
+                    stream.close()  # ends the model's generation
+                    chat = chat[:-1] + [{"role": "assistant", "content": STOPPED_HTML}]
+                    yield "", chat, pairs, ""
+                    return
                 if isinstance(item, Answer):
                     chat = chat[:-1] + [{"role": "assistant", "content": render_answer(item, turn)}]
                     pairs = list(pairs or []) + [(message, item.text)]
                     yield "", chat, pairs, render_sources(item, turn)
-                else:
-                    streamed += item
-                    chat = chat[:-1] + [{"role": "assistant", "content": html.escape(streamed) + " ▌"}]
+                elif isinstance(item, Verified):
+                    verified.append(item.text)
+                    chat = chat[:-1] + [{"role": "assistant", "content": html.escape(" ".join(verified)) + " ▌"}]
+                    yield "", chat, pairs, gr.skip()
+                elif isinstance(item, Progress) and not verified:
+                    chat = chat[:-1] + [{"role": "assistant", "content": render_progress(item.detail)}]
                     yield "", chat, pairs, gr.skip()
         except QAError as e:
             chat = chat[:-1] + [{"role": "assistant", "content": f"<div class='qa-refusal'>⚠️ {html.escape(str(e))}</div>"}]
@@ -181,11 +219,15 @@ def safe_name(name: str, limit: int = 100) -> str:
     return f"{stem}.{ext}" if ext else stem
 
 
+def render_progress(detail: str) -> str:
+    """The step an answer is at, shown where the answer will be."""
+    return f"<span class='qa-progress'><i>{html.escape(detail)}…</i></span>"
+
+
 def render_answer(answer: Answer, turn: str) -> str:
     """The answer as chat HTML: text escaped, each [n] a link to its source card; a refusal looks different."""
     if answer.refused:
-        return (f"<div class='qa-refusal'>🛈 {html.escape(answer.text)}<br><small>Closest passages are shown "
-                f"under Sources.</small></div>")
+        return f"<div class='qa-refusal'>{html.escape(answer.text)}</div>"
     text = html.escape(answer.text)
     # every number of a marker ("[1]", "[2, 3]") links to its card
     text = MARKER.sub(lambda m: "<sup>[" + ", ".join(f"<a href='#src-{turn}-{n}'>{n}</a>" for n in marker_numbers(m.group()))
@@ -193,29 +235,83 @@ def render_answer(answer: Answer, turn: str) -> str:
     notes = []
     if answer.conflict:
         notes.append("⚖️ The sources give different figures.")
-    if answer.rewritten:
-        notes.append(f"↪ Understood as: {html.escape(answer.rewritten)}")
+    if answer.rewritten and _adds_words(answer.rewritten, answer.question):
+        notes.append(f"↪ Answered as: {html.escape(answer.rewritten)}")
     return text + "".join(f"<br><small>{n}</small>" for n in notes)
 
 
-def _highlight(passage: str, quote: str) -> str:
-    at = passage.find(quote) if quote else -1
-    if at < 0:
-        return html.escape(passage)
-    return (html.escape(passage[:at]) + "<mark>" + html.escape(quote) + "</mark>"
-            + html.escape(passage[at + len(quote):]))
+def _adds_words(rewritten: str, question: str) -> bool:
+    """True when a rewritten question says more than the question asked ("How many people attended (how
+    many people attended)?" says nothing more).
+
+    >>> _adds_words("How many parameters does K-EXAONE have?", "How many parameters does it have?")
+    True
+    >>> _adds_words("How many people attended (how many people attended)?", "How many people attended?")
+    False
+    """
+    words = lambda text: set(re.findall(r"\w+", text.lower()))  # noqa: E731
+    return bool(words(rewritten) - words(question))
+
+
+def _highlight(passage: str, quotes: list[str]) -> str:
+    """The passage escaped, each quote in it marked."""
+    spans = sorted({(at, at + len(q)) for q in quotes if q and (at := passage.find(q)) >= 0})
+    out, pos = [], 0
+    for start, end in spans:
+        if start < pos:
+            continue  # overlapping quotes: the first one marks
+        out += [html.escape(passage[pos:start]), "<mark>", html.escape(passage[start:end]), "</mark>"]
+        pos = end
+    return "".join(out) + html.escape(passage[pos:])
+
+
+REFUSAL_PASSAGE_CHARS = 300  # a refusal shows where it looked, briefly: not a dump of passages
 
 
 def render_sources(answer: Answer, turn: str) -> str:
-    """Numbered source cards (document, passage with the quote highlighted, score), all escaped."""
+    """Source cards (document, where in it, the passage with the cited sentences marked), all escaped: one
+    card per passage, whatever number of markers point at it."""
     if answer.refused:
-        cards = [f"<div class='qa-card'><h4>{html.escape(p.source)} <span class='qa-score'>score {p.score:.4f}</span></h4>"
-                 f"<div class='qa-text'>{html.escape(p.text)}</div></div>" for p in answer.passages[:3]]
-        return "<h3>Closest passages (they do not answer the question)</h3>" + "".join(cards)
-    cards = [f"<div class='qa-card' id='src-{turn}-{c.n}'><h4>[{c.n}] {html.escape(c.source)} "
-             f"<span class='qa-score'>score {c.score:.4f} · chars {c.start}–{c.end}</span></h4>"
-             f"<div class='qa-text'>{_highlight(c.text, c.quote)}</div></div>" for c in answer.citations]
+        cards = []
+        for p in answer.passages[:2]:
+            text = p.text if len(p.text) <= REFUSAL_PASSAGE_CHARS else p.text[:REFUSAL_PASSAGE_CHARS].rsplit(" ", 1)[0] + " …"
+            cards.append(f"<div class='qa-card'><h4>{html.escape(p.source)} <span class='qa-where'>chars "
+                         f"{p.start}–{p.end}</span></h4><div class='qa-text'>{html.escape(text)}</div></div>")
+        if not cards:
+            return ""
+        return ("<details class='qa-looked'><summary>Where it looked (these passages do not answer the question)"
+                "</summary>" + "".join(cards) + "</details>")
+    by_passage: dict[tuple[str, str], list] = {}
+    for c in answer.citations:
+        by_passage.setdefault((c.source, c.chunk_id), []).append(c)
+    cards = []
+    for cited in by_passage.values():
+        first = cited[0]
+        numbers = ", ".join(str(c.n) for c in cited)
+        anchors = "".join(f"<span id='src-{turn}-{c.n}'></span>" for c in cited)
+        cards.append(f"<div class='qa-card'>{anchors}<h4>[{numbers}] {html.escape(first.source)} "
+                     f"<span class='qa-where'>chars {first.start}–{first.end}</span></h4>"
+                     f"<div class='qa-text'>{_highlight(first.text, [c.quote for c in cited])}</div></div>")
     return "<h3>Sources</h3>" + "".join(cards)
+
+
+ASK_PLACEHOLDER = "Ask a question…"
+STOPPED_HTML = "<div class='qa-refusal'>Stopped: no answer was given to this question.</div>"
+COUNTER_JS = """(text) => {
+  const n = (text || "").length, limit = LIMIT;
+  const note = n > limit ? ` — over the limit: shorten it by ${(n - limit).toLocaleString()} to ask` : "";
+  return `<small class='qa-progress'>${n.toLocaleString()} / ${limit.toLocaleString()} characters${note}</small>`;
+}"""
+
+
+def lock_inputs():
+    """While an answer is written: the box and Ask wait, saying why; Stop shows."""
+    return (gr.update(interactive=False, placeholder="Answering… press Stop to ask something else now"),
+            gr.update(interactive=False), gr.update(visible=True))
+
+
+def unlock_inputs():
+    return gr.update(interactive=True, placeholder=ASK_PLACEHOLDER), gr.update(interactive=True), gr.update(visible=False)
 
 
 def pick_example(event: gr.SelectData) -> str:
@@ -234,9 +330,13 @@ def build(app: App) -> gr.Blocks:
                 chatbot = gr.Chatbot(height=460, label="Chat", elem_id="qa-chat", examples=[{"text": e} for e in EXAMPLES],
                                      placeholder="Ask a question about the documents.", sanitize_html=True)
                 with gr.Row():
-                    box = gr.Textbox(placeholder="Ask a question…", show_label=False, scale=5, elem_id="qa-question",
-                                     max_length=app.settings.max_question_chars)
+                    # no max_length: the browser would cut a long question silently; the API refuses it with
+                    # its length and the limit, shown in the chat
+                    box = gr.Textbox(placeholder=ASK_PLACEHOLDER, show_label=False, scale=5, elem_id="qa-question")
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
+                    stop = gr.Button("Stop", variant="stop", scale=1, visible=False, elem_id="qa-stop")
+                limit = app.settings.max_question_chars
+                counter = gr.HTML(f"<small class='qa-progress'>0 / {limit:,} characters</small>", elem_id="qa-counter")
                 clear = gr.Button("Clear conversation", elem_id="qa-clear")
                 sources = gr.HTML(elem_id="qa-sources")
             with gr.Column(scale=2):
@@ -257,10 +357,19 @@ def build(app: App) -> gr.Blocks:
 
         ask_inputs = [box, chatbot, pairs, k, generator]
         ask_outputs = [box, chatbot, pairs, sources]
-        send.click(app.chat, ask_inputs, ask_outputs, concurrency_limit=4)
-        box.submit(app.chat, ask_inputs, ask_outputs, concurrency_limit=4)
+        controls = [box, send, stop]
+        for trigger in (send.click, box.submit):
+            # one question at a time: the box and Ask wait (saying so) while an answer is written; Stop ends it
+            chat_event = trigger(lock_inputs, None, controls, queue=False).then(app.chat, ask_inputs, ask_outputs,
+                                                                                concurrency_limit=4)
+            chat_event.then(unlock_inputs, None, controls, queue=False)
+        stop.click(app.stop_chat, chatbot, [chatbot, stop], queue=False)
+        # the question's length against the limit, counted in the browser as it is typed
+        box.input(None, box, counter, js=COUNTER_JS.replace("LIMIT", str(limit)))
         chatbot.example_select(pick_example, None, box)
         clear.click(lambda: ([], [], "", ""), None, [chatbot, pairs, sources, box])
+        # the chat's own trash icon clears what "Clear conversation" clears
+        chatbot.clear(lambda: ([], "", ""), None, [pairs, sources, box])
         files.upload(app.upload, files, [upload_status, table, removable, files], concurrency_limit=1)
         remove.click(app.remove, removable, [upload_status, table, removable], concurrency_limit=1)
         timer = gr.Timer(1.0)

@@ -8,7 +8,7 @@ Example:
 from .errors import DocumentError, IndexUnavailable, IndexWriteError, QAError, QuestionError
 from .settings import Settings
 
-__all__ = ["Answer", "Assistant", "Citation", "Passage", "ask", "QAError", "DocumentError", "IndexUnavailable", "IndexWriteError",
+__all__ = ["Answer", "Assistant", "Citation", "Passage", "Progress", "Verified", "ask", "QAError", "DocumentError", "IndexUnavailable", "IndexWriteError",
            "QuestionError", "Settings", "search"]
 
 
@@ -21,6 +21,10 @@ def __getattr__(name):  # heavy imports (faiss, bm25s) only when used
         from . import answer
 
         return getattr(answer, name)
+    if name in ("Progress", "Verified"):
+        from . import events
+
+        return getattr(events, name)
     if name == "Passage":
         from .retrieval import Passage
 

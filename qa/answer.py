@@ -25,8 +25,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterator, Sequence
 
 from .calibration import Calibration
-from .composition import Citation, compose, display_sentence, fit_words
+from .composition import Citation, compose_claims, display_sentence, fit_words
 from .conflicts import CONFLICT_PREFIX, ConflictRules, competing_sentences, figures_beside
+from .events import Progress, Verified
 from .evidence import candidate_sentences, facts_for_prompt
 from .followups import rewrite_followup
 from .generation import Generator, reply_scores
@@ -92,14 +93,18 @@ class Answerer:
         self.verifier = self.verifier or Verifier(self.retriever)
         self.calibration = self.calibration or Calibration.load()
 
-    def stream(self, question: str, history: Sequence[tuple[str, str]] | None = None) -> Iterator[str | Answer]:
-        """Text pieces as the model writes them, then the final verified `Answer`.
+    def stream(self, question: str, history: Sequence[tuple[str, str]] | None = None,
+               raw: bool = False) -> Iterator[Progress | Verified | str | Answer]:
+        """Progress while it works, each claim once verified, then the final `Answer` (qa/events.py); with
+        `raw`, the model's own text pieces too, as it writes them (unverified: never to be shown as an
+        answer).
 
         A follow-up is first rewritten into a standalone question (`Answer.rewritten`); a Korean question
         is searched through its English terms and answered in Korean (see qa/korean.py).
         """
         t0 = time.perf_counter()
-        verifier = self.verifier
+        raw_pieces, verifier = raw, self.verifier  # `raw` is the reply's text below
+        yield Progress("searching", "Searching the documents")
         # rewriters, before retrieval
         rewritten = rewrite_followup(question, history, is_generic=lambda n: not verifier.distinctive(n))
         asked = rewritten or question
@@ -121,6 +126,9 @@ class Answerer:
             yield refusal("")
             return
         # generation
+        documents = len({s.source for s in facts})
+        yield Progress("reading", f"Reading the {len(facts)} most relevant sentences of {len(retrieval.passages)} "
+                                  f"passages ({documents} document{'s' if documents > 1 else ''})")
         prompt_question = f"{asked} ({query}). Answer in English." if korean else asked
         pieces: list[str] = []
         first = None
@@ -130,7 +138,9 @@ class Answerer:
                 first = time.perf_counter()
                 timings["first_token_s"] = first - t0
             pieces.append(piece)
-            yield piece
+            # how far the model is, without its words: a caller that stops here ends the generation
+            yield piece if raw_pieces else Progress("writing", _writing(pieces))
+        yield Progress("checking", "Checking the answer against the sources")
         raw = "".join(pieces).strip()
         timings["generate_s"] = time.perf_counter() - (first or t0)
         timings["new_pieces"] = len(pieces)
@@ -181,7 +191,11 @@ class Answerer:
         # presentation
         if korean and not conflict:
             statements = [korean_statement(asked, query, statements[0])]
-        text, citations = compose(statements, shown_from, prefix)
+        claims, citations = compose_claims(statements, shown_from, prefix)
+        timings["first_verified_s"] = time.perf_counter() - t0
+        for claim, cited in claims:
+            yield Verified(claim, cited)
+        text = " ".join(claim for claim, _ in claims).strip()
         timings["total_s"] = time.perf_counter() - t0
         yield Answer(question, text, False, citations, shown_from.passages, conflict=conflict, rewritten=rewritten,
                      raw=raw, timings=timings, confidence=confidence, features=features)
@@ -209,3 +223,14 @@ class Answerer:
             result = item
         assert isinstance(result, Answer)
         return result
+
+
+def _writing(pieces: list[str]) -> str:
+    """The "writing" progress line: how many words the model has written, not what they are.
+
+    >>> _writing(["The tow", "er is 330"])
+    'Writing the answer (4 words so far)'
+    """
+    words = len("".join(pieces).split())
+    return f"Writing the answer ({words} word{'s' if words != 1 else ''} so far)"
+

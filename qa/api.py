@@ -18,6 +18,7 @@ from .conflicts import ConflictRules
 from .questions import clean_question
 from .verification import Verifier
 from .embedding import Embedder, make_embedder
+from .events import Progress, Verified
 from .errors import QAError
 from .generation import Generator, make_generator
 from .indexing import open_index, sync_index
@@ -135,8 +136,11 @@ class Assistant:
         return (lambda: self.generator(name)) if name else None
 
     def ask_stream(self, question: str, *, history: History | None = None, k: int | None = None,
-                   generator: str | None = None, sources: Sources = None) -> Iterator[str | Answer]:
-        """Text pieces as the model writes them, then the final verified `Answer` (whose text replaces them).
+                   generator: str | None = None, sources: Sources = None,
+                   raw: bool = False) -> Iterator[Progress | Verified | str | Answer]:
+        """Events while it works (qa/events.py): `Progress` steps, a `Verified` event for each claim once it
+        has passed verification, then the final `Answer`. With `raw=True`, also the model's own text pieces
+        (`str`) as it writes them: unverified, for a caller that wants to see the model at work.
 
         With `history` ([(user, assistant), ...]) a follow-up ("How many parameters does it have?") is
         rewritten into a standalone question first (`Answer.rewritten`). With `sources` (document names),
@@ -157,7 +161,7 @@ class Assistant:
                             answer_threshold=None if self.settings.answer_threshold < 0 else self.settings.answer_threshold,
                             stronger=self._stronger(generator), escalate_below=self.settings.escalate_below,
                             conflict_rules=ConflictRules.from_settings(self.settings))
-        yield from answerer.stream(question, history)
+        yield from answerer.stream(question, history, raw=raw)
 
     def ask(self, question: str, *, history: History | None = None, k: int | None = None,
             generator: str | None = None, sources: Sources = None) -> Answer:

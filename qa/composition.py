@@ -104,15 +104,24 @@ def fit_words(statements: Sequence[Statement], limit: int) -> list[Statement]:
 
 def compose(statements: Sequence[Statement], retrieval: Retrieval, prefix: str = "") -> tuple[str, list[Citation]]:
     """The answer text with markers, and its citations numbered by first use."""
+    claims, citations = compose_claims(statements, retrieval, prefix)
+    return " ".join(text for text, _ in claims).strip(), citations
+
+
+def compose_claims(statements: Sequence[Statement], retrieval: Retrieval,
+                   prefix: str = "") -> tuple[list[tuple[str, list[Citation]]], list[Citation]]:
+    """Each claim's text with its marker (the first one after `prefix`) and the citation it points at, and
+    all the citations numbered by first use; `compose` joins the claims."""
     citations: list[Citation] = []
     index: dict[int, int] = {}  # window -> n
-    parts = []
-    for text, s in statements:
+    claims = []
+    for i, (text, s) in enumerate(statements):
         if s.window not in index:
             p = retrieval.passages[s.passage]
             index[s.window] = len(citations) + 1
             citations.append(Citation(n=index[s.window], source=p.source, chunk_id=p.chunk_id, text=p.text,
                                       start=p.start, end=p.end, quote=p.text[s.start - p.start:s.end - p.start],
                                       score=p.score))
-        parts.append(with_marker(text, index[s.window]))
-    return (prefix + " ".join(parts)).strip(), citations
+        claim = with_marker(text, index[s.window])
+        claims.append(((prefix + claim).strip() if i == 0 else claim, [citations[index[s.window] - 1]]))
+    return claims, citations

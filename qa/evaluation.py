@@ -232,6 +232,7 @@ def summarize_run(rows: list[dict], k: int) -> dict:
     with_evidence = [r for r in rows if r.get("has_evidence")]
     totals = [r["timings"].get("total_s", 0.0) for r in rows]
     firsts = [r["timings"]["first_token_s"] for r in rows if "first_token_s" in r["timings"]]
+    verified = [r["timings"]["first_verified_s"] for r in rows if "first_verified_s" in r["timings"]]
     speeds = [r["tokens_per_s"] for r in rows if r.get("tokens_per_s")]
     shares = [r["quote_figure_share"] for r in rows if r.get("quote_figure_share") is not None]
     recalls = [r["source_recall"] for r in answerable if r.get("source_recall") is not None]
@@ -252,6 +253,8 @@ def summarize_run(rows: list[dict], k: int) -> dict:
         "cost": {
             "latency_p50_s": _percentile(totals, 0.5), "latency_p95_s": _percentile(totals, 0.95),
             "first_token_p50_s": _percentile(firsts, 0.5),
+            # call -> the first claim that passed verification (the first text the page shows)
+            "first_verified_p50_s": _percentile(verified, 0.5),
             "tokens_per_s_p50": _percentile(speeds, 0.5),
             # the share of questions the cascade's stronger model answered again (QA_ESCALATE_GENERATOR)
             "escalated_share": round(sum("escalated_s" in r["timings"] for r in rows) / len(rows), 4) if rows else None,

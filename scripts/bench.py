@@ -139,6 +139,7 @@ def main() -> int:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "generator": s["generator"], "backend": s["backend"],
         "first_token_p50_s": s["cost"]["first_token_p50_s"], "tokens_per_s_p50": s["cost"]["tokens_per_s_p50"],
+        "first_verified_p50_s": s["cost"].get("first_verified_p50_s"),
         "answer_p50_s": s["cost"]["latency_p50_s"], "answer_p95_s": s["cost"]["latency_p95_s"],
         "escalated_share": s["cost"].get("escalated_share"),
         "generator_load_s": round(statistics.median(loads), 3),
@@ -152,7 +153,8 @@ def main() -> int:
     a = s["answers"]
     print(f"Machine: {result['machine']}; generator {result['generator']} on {result['backend']}\n")
     print("| measure | this project | target |\n|---|---|---|")
-    print(f"| time to first token p50 | {result['first_token_p50_s']} s | ≤ 1.5 s |")
+    print(f"| time to first token p50 | {result['first_token_p50_s']} s | ≤ 1 s |")
+    print(f"| time to first verified text p50 (what the page shows first) | {result['first_verified_p50_s']} s | ≤ 1.5 s |")
     print(f"| generation | {result['tokens_per_s_p50']} tokens/s | ≥ 20 |")
     print(f"| whole answer p50 / p95 | {result['answer_p50_s']} s / {result['answer_p95_s']} s | ≤ 2.5 s / ≤ 5 s |")
     print(f"| answered again by the cascade's stronger model | {result['escalated_share']} of questions | |")

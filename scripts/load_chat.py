@@ -5,7 +5,8 @@ then runs N sessions with gradio_client, each asking questions one after another
 event the page uses, until the time is up. Bounded in count and time, loopback only.
 
 Reports completed answers, errors (no complete answer within --timeout seconds counts as an error),
-and p50/p95 time to first streamed text and to the full answer. Writes bench/load.json.
+and p50/p95 time to the first verified text on the page (not the progress line) and to the full
+answer. Writes bench/load.json.
 
 Run: make load-test   (or: .venv/bin/python scripts/load_chat.py --sessions 20 --seconds 60)
 """
@@ -74,7 +75,7 @@ def session(url: str, index: int, stop_at: float, timeout: float, results: list,
         try:
             job = client.submit(question, [], 5, "default", api_name="/chat")  # session state is not an input
             while not job.done():
-                if first is None and any(_bot_text(out) not in ("", "…") for out in job.outputs()):
+                if first is None and any(_is_answer_text(_bot_text(out)) for out in job.outputs()):
                     first = time.time() - t0
                 if time.time() - t0 > timeout:
                     job.cancel()
@@ -84,7 +85,7 @@ def session(url: str, index: int, stop_at: float, timeout: float, results: list,
             if not error:
                 final = job.outputs()[-1] if job.outputs() else None
                 content = _bot_text(final)
-                ok = bool(content) and content != "…" and "▌" not in content
+                ok = _is_answer_text(content) and "▌" not in content
                 error = "" if ok else "no complete answer"
         except Exception as e:  # counted, reported
             error = f"{type(e).__name__}: {e}"[:200]
@@ -101,6 +102,11 @@ def _bot_text(output) -> str:
     if isinstance(content, list):
         return "".join(part.get("text", "") for part in content if isinstance(part, dict))
     return content or ""
+
+
+def _is_answer_text(content: str) -> bool:
+    """True once the last message shows verified text (not the progress line, not empty)."""
+    return bool(content) and content != "…" and "qa-progress" not in content
 
 
 def percentile(values: list[float], q: float) -> float | None:

@@ -56,21 +56,26 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(server, tmp_path_factory):
+def playwright():
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed (make test installs it)")
     from playwright.sync_api import sync_playwright
 
-    profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as p:
-        # a new, empty profile folder each run (Playwright passes it as --user-data-dir)
-        context = p.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, args=ARGS,
-                                                       headless=True, viewport={"width": 1400, "height": 1000})
-        page = context.pages[0] if context.pages else context.new_page()
-        page.goto(server[0])
-        page.wait_for_selector("#qa-question textarea", timeout=60_000)
-        yield page
-        context.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def page(server, playwright, tmp_path_factory):
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    # a new, empty profile folder each run (Playwright passes it as --user-data-dir)
+    context = playwright.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, args=ARGS,
+                                                            headless=True, viewport={"width": 1400, "height": 1000})
+    page = context.pages[0] if context.pages else context.new_page()
+    page.goto(server[0])
+    page.wait_for_selector("#qa-question textarea", timeout=60_000)
+    yield page
+    context.close()
 
 
 def _shots(server) -> Path:
@@ -112,7 +117,10 @@ def _upload(page, path: Path, expect: str) -> str:
 
 def test_a_seed_question_streams_then_shows_a_cited_answer(page, server):
     seen = _ask(page, "What is Korea's robot density?", "1,012")
-    assert any("▌" in s for s in seen[:-1]), seen  # partial text before the final answer
+    # the step it is at, in plain words, while it works; then only verified text (never the model's draft)
+    assert any(word in s for s in seen[:-1] for word in ("Searching", "Reading", "Checking")), seen
+    first_answer = next(i for i, s in enumerate(seen) if "1,012" in s)
+    assert all(s.endswith("…") for s in seen[:first_answer]), seen
     final = seen[-1]
     assert "1,012" in final and "[1]" in final
     mark = page.inner_text("#qa-sources mark")
@@ -149,3 +157,114 @@ def test_script_in_a_document_is_shown_as_text(page, server, tmp_path):
     _ask(page, "How many quokkas does the island host?", "12,345")
     assert page.evaluate("() => window.__xss") is None
     assert "<script>" in page.inner_text("#qa-sources") + _last_bot_text(page)
+
+
+_OBSERVE = """() => {
+    const bots = () => document.querySelectorAll('#qa-chat .message.bot, #qa-chat [data-testid="bot"]');
+    const before = bots().length;
+    window.__seen = [];
+    const record = () => {
+        const all = bots();
+        if (all.length <= before) return;  // the new question's answer only
+        const text = all[all.length - 1].innerText;
+        if (window.__seen[window.__seen.length - 1] !== text) window.__seen.push(text);
+    };
+    if (window.__observer) window.__observer.disconnect();
+    window.__observer = new MutationObserver(record);
+    window.__observer.observe(document.querySelector('#qa-chat'), {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def _is_progress(text: str) -> bool:
+    """Our progress line ("Reading the 3 most relevant sentences…"), or Gradio's own placeholder of a
+    message on its way ("Loading content"), or nothing yet."""
+    text = text.strip()
+    return not text or text.endswith("…") or text == "Loading content"
+
+
+@pytest.mark.parametrize("question, done", [("What is Korea's robot density?", "1,012"),
+                                            ("Who is the mayor of Busan?", "do not say")])
+def test_only_progress_and_verified_text_is_ever_shown(page, server, question, done):
+    page.evaluate(_OBSERVE)
+    seen = _ask(page, question, done)
+    recorded = [t.replace("▌", "").strip() for t in page.evaluate("() => window.__seen")]
+    final = seen[-1]
+    assert recorded and recorded[-1] == final.strip()
+    for text in recorded:
+        # a progress line, or text the final answer holds (a claim shown once it was verified)
+        assert _is_progress(text) or text in final, (text, final)
+    if done == "do not say":  # the refusal: nothing on screen ever stated a claim
+        assert all(_is_progress(t) or t == final.strip() for t in recorded), recorded
+
+
+def _textarea_disabled(page) -> bool:
+    return page.evaluate("() => document.querySelector('#qa-question textarea').disabled")
+
+
+def test_one_question_at_a_time_with_a_visible_note(page, server):
+    page.fill("#qa-question textarea", "Where was the first presentation of the national AI models held?")
+    page.click("#qa-ask")
+    page.wait_for_function("() => document.querySelector('#qa-question textarea').disabled", timeout=10_000)
+    assert "Stop" in page.get_attribute("#qa-question textarea", "placeholder")  # the wait note
+    assert page.is_visible("#qa-stop")
+    page.wait_for_function("() => !document.querySelector('#qa-question textarea').disabled", timeout=120_000)
+    assert "COEX" in _last_bot_text(page) and "▌" not in _last_bot_text(page)  # the answer is complete
+    seen = _ask(page, "What is Korea's robot density?", "1,012")  # and the next question is answered
+    assert "1,012" in seen[-1]
+
+
+def test_stop_ends_an_answer_within_a_second(page, server):
+    page.fill("#qa-question textarea", "How many high-performance GPUs is South Korea getting?")
+    page.click("#qa-ask")
+    page.wait_for_function("() => document.querySelector('#qa-question textarea').disabled", timeout=10_000)
+    page.click("#qa-stop")
+    page.wait_for_function("""() => {
+        const bots = document.querySelectorAll('#qa-chat .message.bot, #qa-chat [data-testid="bot"]');
+        return bots.length && bots[bots.length - 1].innerText.includes('Stopped');
+    }""", timeout=1_000)  # within a second of the click
+    # the box is free again once the model has really stopped (its next step), not before
+    page.wait_for_function("() => !document.querySelector('#qa-question textarea').disabled", timeout=15_000)
+    seen = _ask(page, "What is Korea's robot density?", "1,012")
+    assert "1,012" in seen[-1]
+
+
+def _contrast(page, selector: str) -> float:
+    """WCAG contrast of the text of `selector` against the first opaque background behind it."""
+    return page.evaluate("""(selector) => {
+        const el = document.querySelector(selector);
+        const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+        const lum = ([r, g, b]) => {
+            const c = [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+            return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+        };
+        const fg = rgb(getComputedStyle(el).color);
+        let node = el, bg = null;
+        while (node && node.nodeType === 1) {
+            const c = rgb(getComputedStyle(node).backgroundColor);
+            if (c.length >= 3 && (c.length === 3 || c[3] > 0.5)) { bg = c; break; }
+            node = node.parentElement;
+        }
+        bg = bg || [255, 255, 255];
+        const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+        return (a + 0.05) / (b + 0.05);
+    }""", selector)
+
+
+def test_cards_are_readable_in_dark_and_light_and_on_a_phone(server, playwright, tmp_path_factory):
+    shots = _shots(server)
+    for scheme, viewport, name in (("dark", {"width": 1400, "height": 1000}, "chat-dark.png"),
+                                   ("light", {"width": 390, "height": 844}, "chat-phone.png")):
+        profile = tmp_path_factory.mktemp(f"chromium-{scheme}")
+        context = playwright.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, args=ARGS,
+                                                                headless=True, viewport=viewport, color_scheme=scheme)
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto(server[0] + f"?__theme={scheme}")
+        page.wait_for_selector("#qa-question textarea", timeout=60_000)
+        _ask(page, "What is Korea's robot density?", "1,012")
+        page.wait_for_selector("#qa-sources .qa-card")
+        assert _contrast(page, "#qa-sources .qa-card .qa-text") >= 4.5
+        assert _contrast(page, "#qa-sources .qa-card mark") >= 4.5
+        page.screenshot(path=str(shots / name), full_page=True)
+        _ask(page, "Who is the mayor of Busan?", "do not say")
+        assert _contrast(page, "#qa-chat .qa-refusal") >= 4.5
+        context.close()

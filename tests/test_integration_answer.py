@@ -70,10 +70,16 @@ def test_questions_the_documents_do_not_answer_are_refused(seeds_assistant, ques
     assert answer.passages and not answer.citations
 
 
-def test_stream_shows_text_before_the_final_answer(seeds_assistant):
+def test_stream_shows_progress_then_verified_claims(seeds_assistant):
+    from qa.events import Progress, Verified
+
     items = list(seeds_assistant.ask_stream("How many AI patent applications per 100,000 people does Korea file?"))
-    assert isinstance(items[-1], Answer) and any(isinstance(i, str) and i for i in items[:-1])
-    assert "14.31" in items[-1].text
+    assert isinstance(items[-1], Answer) and "14.31" in items[-1].text
+    assert isinstance(items[0], Progress) and not any(isinstance(i, str) for i in items)
+    verified = [i for i in items if isinstance(i, Verified)]
+    assert verified and "14.31" in verified[0].text and verified[0].citations
+    raw = list(seeds_assistant.ask_stream("How many AI patent applications per 100,000 people does Korea file?", raw=True))
+    assert any(isinstance(i, str) and i for i in raw)  # the model's own words, for a caller that asks
 
 
 def test_an_instruction_hidden_in_a_document_is_not_obeyed(tmp_path):

@@ -45,10 +45,32 @@ def test_answers_and_sources_are_escaped_with_links_and_highlights():
     assert "evil&lt;script&gt;.txt" in cards and "<script>" not in cards
 
 
-def test_refusal_looks_different_and_shows_closest_passages():
+def test_refusal_looks_different_and_shows_where_it_looked_briefly():
     answer = _answer("The documents do not say.", refused=True)
     assert "qa-refusal" in ui.render_answer(answer, "t")
-    assert "Closest passages" in ui.render_sources(answer, "t")
+    assert "do not answer the question" in ui.render_sources(answer, "t")
+    long = Passage("a.txt", "c1", "word " * 400, 0, 2000, 0.5)
+    cards = ui.render_sources(Answer("q", "The documents do not say.", True, [], [long] * 5), "t")
+    assert cards.count("qa-card") == 2 and len(cards) < 2 * (ui.REFUSAL_PASSAGE_CHARS + 200)
+    assert cards.startswith("<details")  # collapsed
+
+
+def test_one_card_per_passage_and_no_raw_scores():
+    passage = Passage("a.txt", "c1", "First claim here. Second claim there.", 0, 40, 0.0328)
+    cites = [Citation(1, "a.txt", "c1", passage.text, 0, 40, "First claim here.", 0.0328),
+             Citation(2, "a.txt", "c1", passage.text, 0, 40, "Second claim there.", 0.0328)]
+    cards = ui.render_sources(Answer("q", "First [1]. Second [2].", False, cites, [passage]), "t")
+    assert cards.count("class='qa-card'") == 1 and "[1, 2]" in cards
+    assert "id='src-t-1'" in cards and "id='src-t-2'" in cards  # both markers land on the card
+    assert cards.count("<mark>") == 2 and "0.0328" not in cards and "score" not in cards
+
+
+def test_the_understood_question_is_shown_only_when_it_says_more():
+    said_more = Answer("How many parameters does it have?", "236 billion [1].", False, [], [],
+                       rewritten="How many parameters does K-EXAONE have?")
+    same = Answer("How many people attended?", "300 [1].", False, [], [],
+                  rewritten="How many people attended (how many people attended)?")
+    assert "Answered as" in ui.render_answer(said_more, "t") and "Answered as" not in ui.render_answer(same, "t")
 
 
 @pytest.fixture
@@ -117,7 +139,11 @@ def test_remove_only_uploaded_documents(app, tmp_path):
 def test_chat_streams_then_shows_the_verified_answer(app):
     outputs = list(app.chat("Which company built the VAETKI model?", [], [], 5, "default"))
     texts = [o[1][-1]["content"] for o in outputs]
-    assert any("▌" in t for t in texts[:-1])
+    # the step it is at in plain words, then the verified claim; never the model's unverified words first
+    assert "Searching the documents" in texts[0] and any("Checking the answer" in t for t in texts)
+    checked = next(i for i, t in enumerate(texts) if "Checking the answer" in t)
+    assert all("NC AI" not in t for t in texts[:checked])
+    assert any("▌" in t and "NC AI built the VAETKI model" in t for t in texts[checked:-1])
     final_box, chat, pairs, sources = outputs[-1]
     assert "NC AI built the VAETKI model" in chat[-1]["content"] and ">1</a>]</sup>" in chat[-1]["content"]
     assert pairs[-1][0] == "Which company built the VAETKI model?"
@@ -137,3 +163,31 @@ def test_listens_on_loopback_unless_told_and_warns_without_login():
     host, port, auth, warning = ui.listen_settings({"GRADIO_SERVER_NAME": "0.0.0.0", "GRADIO_SERVER_PORT": "8000"})
     assert (host, port, auth) == ("0.0.0.0", 8000, None) and "without authentication" in warning
     assert ui.listen_settings({"GRADIO_SERVER_NAME": "0.0.0.0", "QA_UI_USERNAME": "u", "QA_UI_PASSWORD": "p"})[2:] == (("u", "p"), None)
+
+
+def test_stop_ends_the_answer_and_says_so(app):
+    outputs = app.chat("Which company built the VAETKI model?", [], [], 5, "default")
+    next(outputs)  # the question is shown; the search starts
+    app.stop()
+    rest = list(outputs)
+    assert "Stopped" in rest[-1][1][-1]["content"] and all("NC AI" not in str(o[1]) for o in rest)
+    assert rest[-1][2] == []  # no answer joins the conversation
+    # the next question is answered as usual
+    final = list(app.chat("Which company built the VAETKI model?", [], [], 5, "default"))[-1]
+    assert "NC AI built the VAETKI model" in final[1][-1]["content"]
+
+
+def test_a_question_over_the_limit_is_refused_with_its_length(app):
+    final = list(app.chat("word " * 600, [], [], 5, "default"))[-1]
+    message = final[1][-1]["content"]
+    assert "2,999 characters long" in message and "limit is 2,000" in message  # said, not cut silently
+
+
+
+def test_the_stop_button_says_so_at_once(app):
+    chat = [{"role": "user", "content": "q"}, {"role": "assistant", "content": ui.render_progress("Reading")}]
+    chat, stop = app.stop_chat(chat)
+    assert chat[-1]["content"] == ui.STOPPED_HTML and stop["visible"] is False
+    # a finished answer is left as it is
+    done = [{"role": "assistant", "content": "1,012 [1]."}]
+    assert app.stop_chat(done)[0] == done
