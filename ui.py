@@ -108,7 +108,8 @@ class App:
         if not message:
             yield "", chat, pairs, gr.skip()
             return
-        stopped = self._answering[self._session(request)] = threading.Event()
+        session = self._session(request)
+        stopped = self._answering[session] = threading.Event()
         chat = list(chat or []) + [{"role": "user", "content": html.escape(message)},
                                    {"role": "assistant", "content": render_progress("Searching the documents")}]
         yield "", chat, pairs, ""
@@ -136,6 +137,9 @@ class App:
         except QAError as e:
             chat = chat[:-1] + [{"role": "assistant", "content": f"<div class='qa-refusal'>⚠️ {html.escape(str(e))}</div>"}]
             yield "", chat, pairs, ""
+        finally:
+            if self._answering.get(session) is stopped:
+                del self._answering[session]  # this answer is over: nothing left for Stop to end
 
     # --- documents --------------------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ from .questions import asks_yes_or_no, clean_question, is_scoped
 from .reading import Reader, Reading
 from .retrieval import Passage, Retriever
 from .settings import Settings
-from .text import figures
+from .text import figures, table_cells
 from .verification import Verifier, says_it_does_not_know
 
 __all__ = ["Answer", "Answerer", "Citation", "REFUSAL_TEXT", "clean_question"]
@@ -164,17 +164,20 @@ class Answerer:
         others, beside, shown_from = [], set(), retrieval
         if not is_scoped(query) and not asks_yes_or_no(query):
             answer_text = " ".join(t for t, _ in statements)
-            if figures(answer_text):
+            main = statements[0][1]
+            if figures(answer_text) and table_cells(main.text) is None:  # a table row has no rivals
                 # rivals may lie outside the question's passages: search again with the answer's sentence
                 # ("29th most populous" finds "moves from the 29th most populous state to 30th")
-                wider = self.retriever.retrieve(statements[0][1].text, 2 * self.k, sources=self.sources)
+                wider = self.retriever.retrieve(main.text, 2 * self.k, sources=self.sources)
                 shown_from = retrieval.extended(wider, limit=self.k)
                 candidates = candidate_sentences(self.retriever, shown_from, query)
             others = competing_sentences(query, answer_text, [s for _, s in statements],
                                          candidates, self.retriever, verifier.min_relevance,
                                          anchors=verifier.distinctive(query), rules=self.conflict_rules)
+            if not any(s.passage >= len(retrieval.passages) for s in others):
+                shown_from = retrieval  # the second search gave nothing used: the answer lists what it read
             # the answer's own sentence may state the rival figure ("an average of 2.43 m ... a maximum of 2.83 m")
-            beside = figures_beside(query, answer_text, statements[0][1], self.retriever, self.conflict_rules)
+            beside = figures_beside(query, answer_text, main, self.retriever, self.conflict_rules)
         threshold = self.calibration.threshold if self.answer_threshold is None else self.answer_threshold
         # A doubtful figure that the documents state beside other figures of the same measure is shown with
         # them rather than refused: the doubt is which figure, and the documents answer with all of them.

@@ -104,9 +104,7 @@ def competing_sentences(question: str, answer: str, shown: Sequence[Sentence], c
     if not shown or table_cells(shown[0].text) is not None:
         return []  # a table's other figures are other rows and columns: other measures, not a conflict
     main = shown[0]
-    asked = figures(question)
-    answer_values = figures(answer) - asked
-    kinds = {kind for value, kind in measures(main.text) if value in answer_values}
+    asked, answer_values, kinds = _answer_measure(question, answer, main)
     if not kinds:
         return []
     focus = focus_of(question)
@@ -197,10 +195,7 @@ def figures_beside(question: str, answer: str, main: Sentence, retriever: Retrie
     """
     if table_cells(main.text) is not None:
         return set()
-    asked = figures(question)
-    answer_values = figures(answer) - asked
-    stated = measures(main.text)
-    kinds = {kind for value, kind in stated if value in answer_values}
+    asked, answer_values, kinds = _answer_measure(question, answer, main)
     if not kinds:
         return set()
     q_terms = set(retriever.analyzer.terms(question))
@@ -216,6 +211,14 @@ def figures_beside(question: str, answer: str, main: Sentence, retriever: Retrie
         if value in rivals:
             per_kind[kind] = per_kind.get(kind, 0) + 1
     return rivals if per_kind and max(per_kind.values()) == 1 else set()
+
+
+def _answer_measure(question: str, answer: str, main: Sentence) -> tuple[set[float], set[float], set[str]]:
+    """The figures the question names, the answer's own figures, and what they measure in the answer's
+    sentence (qa/text.py `measures`); no kinds when the answer states no figure of a measure there."""
+    asked = figures(question)
+    answer_values = figures(answer) - asked
+    return asked, answer_values, {kind for value, kind in measures(main.text) if value in answer_values}
 
 
 def _rivals_in(text: str, kinds: set[str], answer_values: set[float], asked: set[float],

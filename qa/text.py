@@ -87,6 +87,11 @@ _SIZE = re.compile(r"(?P<a>\d+(?:\.\d+)?)(?:\s+(?P<af>\d+/\d+))?(?:\s*[\"”']?\
 _WORD_UNIT_AFTER = re.compile(r"\s+([^\W\d_][\w-]*)")
 
 
+def _singular(unit: str) -> str:
+    """A unit word without its plural "s" ("tiles" -> "tile"; "gas" and "ms" stay)."""
+    return unit[:-1] if len(unit) > 3 and unit.endswith("s") else unit
+
+
 def measures(text: str) -> list[tuple[float, str]]:
     """`measure_spans` without the positions (see there).
 
@@ -134,8 +139,7 @@ def measure_spans(text: str) -> list[tuple[float, str, int]]:
             if word in NUMBER_WORDS and word not in ("zero", "one") and unit:
                 noun = unit.group(1).lower()
                 if noun not in FUNCTION_WORDS and noun not in MONTHS and noun not in NUMBER_WORDS:
-                    out.append((float(NUMBER_WORDS[word]), noun[:-1] if len(noun) > 3 and noun.endswith("s") else noun,
-                                m.start()))
+                    out.append((float(NUMBER_WORDS[word]), _singular(noun), m.start()))
             continue
         value = float(m.group(1).replace(",", "") + (m.group(2) or ""))
         cell_before = text[:m.start()].rsplit("|", 1)[-1]
@@ -148,7 +152,7 @@ def measure_spans(text: str) -> list[tuple[float, str, int]]:
         elif after and after.group("ordinal"):
             kind = "ordinal"
         elif unit and unit not in FUNCTION_WORDS and unit not in MONTHS:
-            kind = unit[:-1] if len(unit) > 3 and unit.endswith("s") else unit
+            kind = _singular(unit)
         else:
             kind = ""
         if kind == "" and value == int(value) and 1000 <= value <= 2100 and not m.group(1).count(","):
