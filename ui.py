@@ -144,7 +144,8 @@ class App:
     # --- documents --------------------------------------------------------------------------------
 
     def documents_table(self) -> list[list]:
-        return [[d["id"], d["chunks"], f"{d['bytes'] / 1024:.1f} KB"] for d in self.assistant.documents()]
+        return [[d["title"], d["name"], d["chunks"], f"{d['bytes'] / 1024:.1f} KB", d["added"][:10]]
+                for d in self.assistant.documents()]
 
     def uploaded_ids(self) -> list[str]:
         uploads = self.settings.uploads_dir.resolve()
@@ -294,7 +295,7 @@ def render_sources(answer: Answer, turn: str) -> str:
         numbers = ", ".join(str(c.n) for c in cited)
         anchors = "".join(f"<span id='src-{turn}-{c.n}'></span>" for c in cited)
         cards.append(f"<div class='qa-card'>{anchors}<h4>[{numbers}] {html.escape(first.source)} "
-                     f"<span class='qa-where'>chars {first.start}–{first.end}</span></h4>"
+                     f"<span class='qa-where'>{html.escape(first.where)}</span></h4>"
                      f"<div class='qa-text'>{_highlight(first.text, [c.quote for c in cited])}</div></div>")
     return "<h3>Sources</h3>" + "".join(cards)
 
@@ -350,9 +351,9 @@ def build(app: App) -> gr.Blocks:
                                          if app.settings.generator in ("default", "1.5b", "light") else "default",
                                          label="Generator")
                 gr.Markdown("### Documents")
-                table = gr.Dataframe(app.documents_table(), headers=["document", "chunks", "size"], interactive=False,
+                table = gr.Dataframe(app.documents_table(), headers=["title", "file", "chunks", "size", "added"], interactive=False,
                                      elem_id="qa-docs")
-                files = gr.File(label="Add documents (.txt, .md, .html)", file_count="multiple",
+                files = gr.File(label="Add documents (.txt, .md, .html, .pdf, .docx)", file_count="multiple",
                                 elem_id="qa-upload")
                 upload_status = gr.HTML(elem_id="qa-upload-status")
                 with gr.Row():

@@ -194,7 +194,7 @@ class Answerer:
         # presentation
         if korean and not conflict:
             statements = [korean_statement(asked, query, statements[0])]
-        claims, citations = compose_claims(statements, shown_from, prefix)
+        claims, citations = compose_claims(statements, shown_from, prefix, self.retriever.location)
         timings["first_verified_s"] = time.perf_counter() - t0
         for claim, cited in claims:
             yield Verified(claim, cited)

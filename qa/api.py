@@ -206,10 +206,26 @@ class Assistant:
         return [(self.index_dir / s).resolve() for s in self.store.manifest.get("sources", [])]
 
     def documents(self) -> list[dict]:
-        """The indexed documents: id, chunks, characters and bytes."""
+        """The indexed documents: name (its id), title, chunks, characters, size in bytes, date added.
+
+        >>> Assistant().documents()[0]["title"]           # doctest: +SKIP
+        'Harbour Operations Review 2024'
+        """
         with self._lock:
             store = self.store
-        return [{"id": r.id, "chunks": r.chunks, "chars": r.chars, "bytes": r.size} for r in store.documents.values()]
+        return [{"name": r.id, "id": r.id, "title": r.title or r.id, "chunks": r.chunks, "chars": r.chars,
+                 "bytes": r.size, "added": r.added} for r in store.documents.values()]
+
+    def document(self, name: str) -> dict:
+        """One document's whole text and title, with where its pages or headings start (for a viewer).
+        Raises `QAError` for a name the index does not hold."""
+        with self._lock:
+            store = self.store
+        record = store.documents.get(name)
+        if record is None:
+            raise QAError(f"no document {name!r} in the index")
+        return {"name": name, "title": record.title or name, "text": store.texts[name],
+                "marks": [{"start": s, "page": p, "section": h} for s, p, h in record.marks]}
 
 
 _default: dict[tuple, Assistant] = {}

@@ -66,7 +66,7 @@ def _split_long(text: str, start: int, end: int, embedder: Embedder, limit: int)
 
 def _limit(doc: Document, embedder: Embedder, max_tokens: int) -> tuple[int, int]:
     """(the title's word pieces plus a separator, the chunk limit that leaves room for the title)."""
-    title_tokens = embedder.count_tokens([doc.title])[0] + 1
+    title_tokens = embedder.count_tokens([doc.context_title])[0] + 1
     return title_tokens, max(16, min(max_tokens, embedder.max_tokens - title_tokens))
 
 
@@ -147,7 +147,7 @@ def sentence_windows(doc: Document, chunks: list[Chunk], embedder: Embedder, max
         previous = doc.text[units[i - 1][0]:units[i - 1][1]] if i else ""
         if previous and title_tokens + units[i - 1][2] + 1 + n <= embedder.max_tokens:
             sentence = f"{previous} {sentence}"
-        text = sentence if s == 0 else f"{doc.title}\n{sentence}"
+        text = sentence if s == 0 else f"{doc.context_title}\n{sentence}"
         windows.append(Window(text, first, last, s, e))
     return windows
 

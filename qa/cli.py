@@ -25,7 +25,7 @@ def _index_dir(value: str | None):
 def cmd_index(args, settings) -> int:
     from .embedding import make_embedder
     from .indexing import say, sync_index
-    from .store import CorruptIndex, IndexStore
+    from .store import CorruptIndex, IndexStore, OlderIndex
 
     index_dir = _index_dir(args.index) or settings.index_dir
     roots = [Path(p) for p in args.paths] if args.paths else settings.default_corpus
@@ -34,7 +34,7 @@ def cmd_index(args, settings) -> int:
     try:
         base = IndexStore.load(index_dir)
     except CorruptIndex as e:
-        say(f"{index_dir}: damaged ({e}); rebuilding")
+        say(f"{index_dir}: {'written by an older version' if isinstance(e, OlderIndex) else 'damaged'} ({e}); rebuilding")
         base = None
     _, report = sync_index(index_dir, roots, make_embedder(settings), settings, base=base, strict=True)
     for path, why in report.skipped:
@@ -82,7 +82,7 @@ def cmd_ask(args, settings) -> int:
     if shown:
         print()
         for c in shown:
-            print(f"[{c.n}] {c.source} (chars {c.start}-{c.end}, score {c.score:.4f})")
+            print(f"[{c.n}] {c.source} ({c.where}, score {c.score:.4f})")
             print(f"    \"{c.quote}\"")
     elif answer.refused and answer.passages:
         print("\nClosest passages:")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .evidence import Sentence
 from .retrieval import Retrieval
@@ -31,6 +31,21 @@ class Citation:
     end: int
     quote: str  # an exact substring of `text`
     score: float
+    page: int | None = None  # the PDF page the quote starts on
+    section: str | None = None  # the heading above the quote (Word documents)
+
+    @property
+    def where(self) -> str:
+        """Where the quote lies, in the terms of its document: its page, its heading, else its characters.
+
+        >>> Citation(1, "a.pdf", "a.pdf#0", "Text", 0, 4, "Text", 1.0, page=3).where
+        'page 3'
+        """
+        if self.page is not None:
+            return f"page {self.page}"
+        if self.section:
+            return f"under “{self.section}”"
+        return f"chars {self.start}–{self.end}"
 
 
 Statement = tuple[str, Sentence]  # (text shown in the answer, the sentence that supports it)
@@ -102,16 +117,21 @@ def fit_words(statements: Sequence[Statement], limit: int) -> list[Statement]:
     return out
 
 
-def compose(statements: Sequence[Statement], retrieval: Retrieval, prefix: str = "") -> tuple[str, list[Citation]]:
+Locate = Callable[[str, int], tuple[int | None, str | None]]  # (source, offset) -> (page, heading)
+
+
+def compose(statements: Sequence[Statement], retrieval: Retrieval, prefix: str = "",
+            locate: Locate | None = None) -> tuple[str, list[Citation]]:
     """The answer text with markers, and its citations numbered by first use."""
-    claims, citations = compose_claims(statements, retrieval, prefix)
+    claims, citations = compose_claims(statements, retrieval, prefix, locate)
     return " ".join(text for text, _ in claims).strip(), citations
 
 
-def compose_claims(statements: Sequence[Statement], retrieval: Retrieval,
-                   prefix: str = "") -> tuple[list[tuple[str, list[Citation]]], list[Citation]]:
+def compose_claims(statements: Sequence[Statement], retrieval: Retrieval, prefix: str = "",
+                   locate: Locate | None = None) -> tuple[list[tuple[str, list[Citation]]], list[Citation]]:
     """Each claim's text with its marker (the first one after `prefix`) and the citation it points at, and
-    all the citations numbered by first use; `compose` joins the claims."""
+    all the citations numbered by first use; `compose` joins the claims. `locate` (the store's) names the
+    page or heading of each quote."""
     citations: list[Citation] = []
     index: dict[int, int] = {}  # window -> n
     claims = []
@@ -119,9 +139,10 @@ def compose_claims(statements: Sequence[Statement], retrieval: Retrieval,
         if s.window not in index:
             p = retrieval.passages[s.passage]
             index[s.window] = len(citations) + 1
+            page, section = locate(p.source, s.start) if locate is not None else (None, None)
             citations.append(Citation(n=index[s.window], source=p.source, chunk_id=p.chunk_id, text=p.text,
                                       start=p.start, end=p.end, quote=p.text[s.start - p.start:s.end - p.start],
-                                      score=p.score))
+                                      score=p.score, page=page, section=section))
         claim = with_marker(text, index[s.window])
         claims.append(((prefix + claim).strip() if i == 0 else claim, [citations[index[s.window] - 1]]))
     return claims, citations

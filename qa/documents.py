@@ -18,29 +18,62 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import DocumentError
+from .formats import load_docx, load_html, load_markdown, load_pdf, load_plain
+from .text import table_cells
 
 MAX_TITLE_CHARS = 120
+MAX_LINE_TITLE = 100  # a longer first line is a paragraph, not a title
+_LIST_ITEM = re.compile(r"^([-*•·–]|\d+[.)])\s")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Where a page (PDF) or a section under a heading (DOCX) starts in a document's normalized text."""
+
+    start: int
+    page: int | None = None
+    section: str | None = None
 
 
 @dataclass(frozen=True)
 class Document:
-    """A loaded document: a stable `id`, its normalized `text` and the sha256 of its raw bytes."""
+    """A loaded document: a stable `id`, its normalized `text`, the sha256 of its raw bytes, its `title`
+    (shown to people) and the `marks` of its pages or headings (for citations)."""
 
     id: str
     text: str
     sha256: str
     path: Path | None = None
+    title: str = ""
+    marks: tuple[Mark, ...] = ()
 
     @property
-    def title(self) -> str:
-        """The first line when it is short, else the file name: context added to what is embedded."""
+    def context_title(self) -> str:
+        """The short first line, else the file name: the context added to what is embedded (kept as it
+        was when display titles came, so that indexes and retrieval figures stay as measured)."""
         return title_of(self.id, self.text)
 
 
 def title_of(doc_id: str, text: str) -> str:
-    """A document's title: its first line when that is short, else its file name."""
+    """The embedding's context title: a document's first line when that is short, else its file name."""
     first = text.split("\n", 1)[0].strip()
     return first if 0 < len(first) <= MAX_TITLE_CHARS else Path(doc_id).name
+
+
+def title_from_text(doc_id: str, text: str) -> str:
+    """A title for a document whose format states none: its first line of at most `MAX_LINE_TITLE`
+    characters that is neither a table row nor a list item, else its file name.
+
+    >>> title_from_text("a.txt", "x" * 300 + "\\n- a bullet\\nHarbour works\\nMore.")
+    'Harbour works'
+    >>> title_from_text("dir/b.txt", "x" * 300)
+    'b.txt'
+    """
+    for line in text.split("\n"):
+        line = line.strip()
+        if 0 < len(line) <= MAX_LINE_TITLE and table_cells(line) is None and not _LIST_ITEM.match(line):
+            return line.lstrip("#").strip() or line
+    return Path(doc_id).name
 
 
 # --- encodings ---------------------------------------------------------------------------------
@@ -215,46 +248,16 @@ def normalize_text(text: str) -> str:
 
 # --- formats --------------------------------------------------------------------------------------
 
-class _HTMLText(HTMLParser):
-    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "title"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
-            self._skip += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style"):
-            self._skip = max(0, self._skip - 1)
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.parts.append(data)
-
-
-def _html_to_text(text: str) -> str:
-    parser = _HTMLText()
-    parser.feed(text)
-    return html.unescape("".join(parser.parts))
-
-
-# A loader turns decoded text into plain text. PDF or DOCX loaders would take bytes instead;
-# add them here with their suffixes when their libraries are added.
-LOADERS: dict[str, Callable[[str], str]] = {
-    ".txt": lambda t: t,
-    ".text": lambda t: t,
-    ".md": lambda t: t,
-    ".markdown": lambda t: t,
-    ".html": _html_to_text,
-    ".htm": _html_to_text,
+# suffix -> (reads bytes?, loader). Text loaders get the decoded text; binary ones the raw bytes.
+LOADERS: dict[str, tuple[bool, Callable]] = {
+    ".txt": (False, load_plain),
+    ".text": (False, load_plain),
+    ".md": (False, load_markdown),
+    ".markdown": (False, load_markdown),
+    ".html": (False, load_html),
+    ".htm": (False, load_html),
+    ".pdf": (True, load_pdf),
+    ".docx": (True, load_docx),
 }
 
 
@@ -264,14 +267,33 @@ def is_supported(path: Path) -> bool:
 
 
 def document_from_bytes(doc_id: str, raw: bytes, suffix: str = ".txt", path: Path | None = None) -> Document:
-    """Build a `Document` from raw bytes: decode, convert the format, normalize."""
-    loader = LOADERS.get(suffix.lower())
-    if loader is None:
+    """Build a `Document` from raw bytes: decode (text formats), read the format, normalize each part,
+    and keep where each part starts (its page or heading) in the normalized text."""
+    entry = LOADERS.get(suffix.lower())
+    if entry is None:
         raise DocumentError(f"{doc_id}: unsupported type {suffix or '(none)'} (supported: {', '.join(sorted(LOADERS))})")
-    text = normalize_text(loader(decode_bytes(raw, doc_id)))
+    binary, loader = entry
+    loaded = loader(raw, doc_id) if binary else loader(decode_bytes(raw, doc_id))
+    pieces: list[str] = []
+    marks: list[Mark] = []
+    offset = 0
+    for part in loaded.parts:
+        text = normalize_text(part.text)
+        if not text:
+            continue
+        if pieces:
+            offset += 2  # the paragraph break that joins parts
+        if part.page is not None or part.section is not None:
+            if not marks or (marks[-1].page, marks[-1].section) != (part.page, part.section):
+                marks.append(Mark(offset, part.page, part.section))
+        pieces.append(text)
+        offset += len(text)
+    text = "\n\n".join(pieces)
     if not text:
         raise DocumentError(f"{doc_id}: no text after normalization")
-    return Document(id=doc_id, text=text, sha256=hashlib.sha256(raw).hexdigest(), path=path)
+    title = loaded.title if loaded.title and len(loaded.title) <= MAX_TITLE_CHARS else None
+    return Document(id=doc_id, text=text, sha256=hashlib.sha256(raw).hexdigest(), path=path,
+                    title=title or title_from_text(doc_id, text), marks=tuple(marks))
 
 
 def document_from_text(doc_id: str, text: str) -> Document:

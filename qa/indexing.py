@@ -8,6 +8,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timezone
 import os
 import sys
 from dataclasses import asdict, dataclass, field
@@ -21,7 +22,7 @@ from .documents import Document, DocumentError, discover, document_from_bytes
 from .embedding import Embedder
 from .errors import IndexUnavailable, QAError
 from .settings import Settings
-from .store import CorruptIndex, DocumentRecord, IndexStore
+from .store import CorruptIndex, DocumentRecord, IndexStore, OlderIndex
 
 def _pipeline_version() -> str:
     """A hash of the code that decides what an index holds (loading, normalization, chunking):
@@ -33,6 +34,10 @@ def _pipeline_version() -> str:
 
 
 PIPELINE_VERSION = _pipeline_version()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def say(message: str) -> None:
@@ -158,7 +163,9 @@ def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, setti
                              texts_to_embed=[w.text for w in windows]))
         records.append(DocumentRecord(id=doc.id, path=_stored_path(sf.path, index_dir), sha256=sha,
                                       size=stat.st_size, mtime_ns=stat.st_mtime_ns, chunks=len(chunks),
-                                      chars=len(doc.text)))
+                                      chars=len(doc.text), title=doc.title,
+                                      added=record.added if record and record.added else _now(),
+                                      marks=tuple((m.start, m.page, m.section) for m in doc.marks)))
         (report.updated if record else report.indexed).append(doc.id)
 
     kept = {p.doc_id for p in plan}
@@ -209,9 +216,11 @@ def open_index(index_dir: Path, embedder: Embedder, settings: Settings,
     index_dir = Path(index_dir)
     try:
         store = IndexStore.load(index_dir)
-        damage = None
+        damage, older = None, False
+    except OlderIndex as e:
+        store, damage, older = None, str(e), True
     except CorruptIndex as e:
-        store, damage = None, str(e)
+        store, damage, older = None, str(e), False
     if store is None:
         manifest = IndexStore.read_manifest(index_dir)
         if manifest is not None:
@@ -224,7 +233,9 @@ def open_index(index_dir: Path, embedder: Embedder, settings: Settings,
         existing = [r for r in roots if r.exists()]
         if not existing:
             raise IndexUnavailable(f"{index_dir} cannot be rebuilt: its sources are gone ({', '.join(map(str, roots))})")
-        say(f"{index_dir}: {'damaged (' + damage + '), rebuilding' if damage else 'building'} from {', '.join(map(str, existing))}")
+        state = ("written by an older version (" + damage + "), rebuilding" if older
+                 else "damaged (" + damage + "), rebuilding" if damage else "building")
+        say(f"{index_dir}: {state} from {', '.join(map(str, existing))}")
         store, _ = sync_index(index_dir, existing, embedder, settings, strict=False)
         return store
 

@@ -140,6 +140,10 @@ class Retriever:
     def __len__(self) -> int:
         return len(self.store.chunks)
 
+    def location(self, source: str, offset: int) -> tuple[int | None, str | None]:
+        """The page and heading at `offset` of document `source`, as the store keeps them."""
+        return self.store.location(source, offset)
+
     def embed_query(self, query: str) -> np.ndarray:
         """The query's unit vector, shape (dim,)."""
         return self.embedder.embed([query])[0]

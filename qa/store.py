@@ -20,6 +20,8 @@ Example:
 """
 from __future__ import annotations
 
+import bisect
+
 import contextlib
 import errno
 import fcntl
@@ -37,12 +39,16 @@ import numpy as np
 from .chunking import Chunk
 from .errors import IndexWriteError
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: documents have a title, the date added and page/heading marks
 CURRENT = "CURRENT"
 
 
 class CorruptIndex(Exception):
     """An index generation that cannot be loaded as it is (internal: the caller rebuilds it)."""
+
+
+class OlderIndex(CorruptIndex):
+    """An index written in an older format: sound, but rebuilt to hold what the current format keeps."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,21 @@ class DocumentRecord:
     mtime_ns: int
     chunks: int
     chars: int
+    title: str = ""
+    added: str = ""  # when this document was first indexed (UTC, ISO 8601)
+    marks: tuple = ()  # (start offset, page, heading) of each page or section, in order
+
+    def location(self, offset: int) -> tuple[int | None, str | None]:
+        """The page and the heading of the text at `offset` (None where the format has none).
+
+        >>> DocumentRecord("a.pdf", "a.pdf", "", 0, 0, 1, 9, marks=((0, 1, None), (5, 2, None))).location(6)
+        (2, None)
+        """
+        starts = [m[0] for m in self.marks]
+        i = bisect.bisect_right(starts, offset) - 1
+        if i < 0:
+            return None, None
+        return self.marks[i][1], self.marks[i][2]
 
 
 def choose_index_spec(n_vectors: int, flat_max: int) -> str:
@@ -169,14 +190,14 @@ class IndexStore:
         try:
             manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
             if manifest.get("format_version") != FORMAT_VERSION:
-                raise CorruptIndex(f"format version {manifest.get('format_version')} (expected {FORMAT_VERSION})")
+                raise OlderIndex(f"format version {manifest.get('format_version')} (expected {FORMAT_VERSION})")
             with open(gen / "chunks.jsonl", encoding="utf-8") as f:
                 chunks = [Chunk(**json.loads(line)) for line in f]
             with open(gen / "documents.jsonl", encoding="utf-8") as f:
                 texts = {d["id"]: d["text"] for d in map(json.loads, f)}
             window_rows = np.load(gen / "windows.npy", allow_pickle=False)
             index = faiss.read_index(str(gen / "faiss.index"))
-            documents = {d["id"]: DocumentRecord(**d) for d in manifest["documents"]}
+            documents = {d["id"]: _record(d) for d in manifest["documents"]}
         except CorruptIndex:
             raise
         except FileNotFoundError as e:
@@ -242,7 +263,7 @@ class IndexStore:
             reason = "disk full" if e.errno == errno.ENOSPC else (e.strerror or str(e))
             raise IndexWriteError(f"cannot write the index in {index_dir}: {reason}; the previous index is intact") from None
         cls.remove_stale_generations(index_dir, keep=gen.name)
-        documents = {d["id"]: DocumentRecord(**d) for d in manifest["documents"]}
+        documents = {d["id"]: _record(d) for d in manifest["documents"]}
         _enable_reconstruction(index)
         return cls(folder=gen, manifest=manifest, chunks=chunks, texts=texts,
                    window_rows=window_rows, faiss_index=index, documents=documents)
@@ -281,6 +302,11 @@ class IndexStore:
             return None
         return there
 
+    def location(self, source: str, offset: int) -> tuple[int | None, str | None]:
+        """The page and heading at `offset` of the document `source` (None, None when it has neither)."""
+        record = self.documents.get(source)
+        return record.location(offset) if record is not None else (None, None)
+
     def text_span(self, source: str, start: int, end: int) -> str:
         """The text of document `source` between `start` and `end`, clipped to the document."""
         return self.texts[source][max(0, start):max(0, end)]
@@ -307,6 +333,11 @@ class IndexStore:
         for old in Path(index_dir).glob("gen-*"):
             if old.name != keep:
                 shutil.rmtree(old, ignore_errors=True)
+
+
+def _record(d: dict) -> DocumentRecord:
+    """A manifest entry as a record (JSON gives lists where the record keeps tuples)."""
+    return DocumentRecord(**{**d, "marks": tuple(tuple(m) for m in d.get("marks", ()))})
 
 
 def _enable_reconstruction(index) -> None:

@@ -22,7 +22,7 @@ def test_chunks_are_exact_spans_within_limits(max_tokens, overlap):
         assert chunks
         for c in chunks:
             assert doc.text[c.start:c.end] == c.text
-            assert embedder.count_tokens([embedding_input(c, doc.title)])[0] <= embedder.max_tokens
+            assert embedder.count_tokens([embedding_input(c, doc.context_title)])[0] <= embedder.max_tokens
             assert embedder.count_tokens([c.text])[0] <= max_tokens
         # every sentence lies whole inside at least one chunk, and chunks move forward
         for s, e in sentence_spans(doc.text):
@@ -45,7 +45,7 @@ def test_a_sentence_longer_than_the_limit_is_cut_to_fit():
     embedder = HashingEmbedder(max_tokens=64)
     chunks = chunk_document(doc, embedder, max_tokens=50, overlap_tokens=0)
     assert len(chunks) > 5
-    assert all(embedder.count_tokens([embedding_input(c, doc.title)])[0] <= 64 for c in chunks)
+    assert all(embedder.count_tokens([embedding_input(c, doc.context_title)])[0] <= 64 for c in chunks)
     assert all(doc.text[c.start:c.end] == c.text for c in chunks)
 
 
@@ -57,7 +57,7 @@ def test_real_tokenizer_never_exceeds_what_minilm_reads():
     for path in sorted(SEEDS.glob("*.txt")):
         doc = load_document(path)
         chunks = chunk_document(doc, embedder, 200, 60)
-        for text in [embedding_input(c, doc.title) for c in chunks] + [w.text for w in sentence_windows(doc, chunks, embedder)]:
+        for text in [embedding_input(c, doc.context_title) for c in chunks] + [w.text for w in sentence_windows(doc, chunks, embedder)]:
             assert embedder.count_tokens([text])[0] <= embedder.max_tokens
 
 

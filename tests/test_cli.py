@@ -115,7 +115,7 @@ def test_ask_prints_answer_and_sources_and_json(corpus, tmp_path, capsys, script
     assert main(["ask", "Which company built the VAETKI model?", "--index", index, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data) >= {"text", "refused", "citations", "passages"}
-    assert set(data["citations"][0]) == {"n", "source", "chunk_id", "text", "start", "end", "quote", "score"}
+    assert set(data["citations"][0]) == {"n", "source", "chunk_id", "text", "start", "end", "quote", "score", "page", "section"}
     assert data["refused"] is False and data["citations"][0]["quote"] in data["citations"][0]["text"]
 
 

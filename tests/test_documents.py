@@ -80,9 +80,9 @@ def test_document_error_is_a_qa_error_and_value_error():
 
 
 def test_unsupported_type_and_size_limit(tmp_path):
-    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "a.pptx").write_bytes(b"PK\x03\x04")
     with pytest.raises(DocumentError, match="unsupported"):
-        load_document(tmp_path / "a.pdf")
+        load_document(tmp_path / "a.pptx")
     (tmp_path / "big.txt").write_text("word " * 300)
     with pytest.raises(DocumentError, match="limit"):
         load_document(tmp_path / "big.txt", max_bytes=1000)
@@ -98,9 +98,11 @@ def test_html_loader_drops_markup_and_scripts():
     assert "alert" not in doc.text and "Hello & bye" in doc.text
 
 
-def test_title_is_first_short_line_else_file_name():
-    assert document_from_text("a.txt", "Short title\nBody text.").title == "Short title"
-    assert document_from_text("dir/b.txt", "x" * 500 + "\nBody").title == "b.txt"
+def test_context_title_is_first_short_line_else_file_name():
+    # what is embedded beside each sentence (the display title, tests/test_formats.py, looks further)
+    assert document_from_text("a.txt", "Short title\nBody text.").context_title == "Short title"
+    assert document_from_text("dir/b.txt", "x" * 500 + "\nBody").context_title == "b.txt"
+    assert document_from_text("dir/b.txt", "x" * 500 + "\nBody").title == "Body"
 
 
 def test_discover_ids_are_relative_unique_and_skip_hidden(tmp_path):

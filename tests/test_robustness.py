@@ -14,7 +14,7 @@ FAST = hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthC
 
 
 @FAST
-@given(st.binary(max_size=3000), st.sampled_from([".txt", ".md", ".html", ".pdf", ""]))
+@given(st.binary(max_size=3000), st.sampled_from([".txt", ".md", ".html", ".pdf", ".docx", ""]))
 def test_loader_raises_only_document_errors(raw, suffix):
     try:
         doc = document_from_bytes("x" + suffix, raw, suffix)

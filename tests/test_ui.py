@@ -99,7 +99,7 @@ def test_upload_saves_sanitized_names_in_the_uploads_folder_only(app, tmp_path):
                                       progress=lambda *a, **k: None)
     assert "my_notes.txt: indexed" in message
     assert (app.settings.uploads_dir / "my_notes.txt").exists()
-    assert any(row[0] == "my_notes.txt" for row in table)
+    assert any(row[1] == "my_notes.txt" for row in table)
     # the same name again gets a suffix, never overwrites
     message, _, _, _ = app.upload([_file(tmp_path, "my notes.txt", b"Notes\n\nSecond file.")],
                                   progress=lambda *a, **k: None)
@@ -110,7 +110,9 @@ def test_upload_saves_sanitized_names_in_the_uploads_folder_only(app, tmp_path):
 @pytest.mark.parametrize("name, data, error", [
     ("blob.txt", b"\x00\x01" * 100, "binary"),
     ("empty.txt", b"", "empty"),
-    ("slides.pdf", b"%PDF-1.4 ...", "unsupported"),
+    ("slides.pdf", b"%PDF-1.4 ...", "not a readable PDF"),
+    ("notes.docx", b"PK not a zip", "not a readable Word"),
+    ("slides.pptx", b"PK\x03\x04", "unsupported"),
     ("noext", b"plain text", "unsupported"),
 ])
 def test_bad_uploads_give_a_message_and_change_nothing(app, tmp_path, name, data, error):
@@ -131,7 +133,7 @@ def test_remove_only_uploaded_documents(app, tmp_path):
     assert app.uploaded_ids() == ["temp.md"]
     message, table, _ = app.remove("temp.md")
     assert "removed" in message and not (app.settings.uploads_dir / "temp.md").exists()
-    assert all(row[0] != "temp.md" for row in table)
+    assert all(row[1] != "temp.md" for row in table)
     message, _, _ = app.remove("robots.txt")
     assert "not an uploaded document" in message
 
