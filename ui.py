@@ -44,7 +44,30 @@ CSS = """
 .qa-refusal { border-left: 4px solid var(--color-accent); padding: 4px 10px; background: var(--background-fill-secondary);
               color: var(--body-text-color); }
 .qa-progress { color: var(--body-text-color-subdued); }
+.qa-card a.qa-open { font-weight: normal; font-size: 0.85em; color: var(--link-text-color); }
+#qa-viewer .qa-doc { white-space: pre-wrap; max-height: 420px; overflow-y: auto; font-size: 0.9em; line-height: 1.45;
+                     color: var(--body-text-color); background: var(--block-background-fill); padding: 6px 8px;
+                     border: 1px solid var(--border-color-primary); border-radius: 8px; }
+#qa-viewer mark { background: var(--color-accent-soft); color: var(--body-text-color); }
+#qa-viewer .qa-page { display: block; color: var(--body-text-color-subdued); font-size: 0.8em; margin: 6px 0 2px; }
+.qa-hidden { display: none !important; }
 """
+
+# A click on a source card's "open document" link records which document and passage, then clicks a
+# hidden button whose handler reads that record (Gradio passes a `js` function's result to the handler).
+HEAD = """<script>
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a.qa-open");
+  if (!link) return;
+  event.preventDefault();
+  window.qaOpen = JSON.stringify({doc: link.dataset.doc, start: Number(link.dataset.start),
+                                  end: Number(link.dataset.end)});
+  const button = document.querySelector("#qa-open-button");
+  if (button) button.click();
+});
+</script>"""
+OPEN_JS = "(ignored) => window.qaOpen || ''"  # what the clicked link asked for becomes the handler's input
+SCROLL_TO_MARK_JS = "() => { const m = document.querySelector('#qa-viewer mark'); if (m) m.scrollIntoView({block: 'center'}); }"
 
 
 class App:
@@ -100,7 +123,8 @@ class App:
             chat = chat[:-1] + [{"role": "assistant", "content": STOPPED_HTML}]
         return chat, gr.update(visible=False)
 
-    def chat(self, message: str, chat: list, pairs: list, k: int, generator: str, request: gr.Request = None):
+    def chat(self, message: str, chat: list, pairs: list, k: int, generator: str, only: list | None = None,
+             request: gr.Request = None):
         """Stream an answer as events (qa/events.py): the step it is at, in plain words, then each claim
         once it is verified, then the final answer and its sources. The model's unverified words are
         never shown. Stop (`stop`) ends the generation at its next step and says so in the chat."""
@@ -115,7 +139,8 @@ class App:
         yield "", chat, pairs, ""
         turn = uuid.uuid4().hex[:6]
         verified: list[str] = []
-        stream = self.assistant.ask_stream(message, history=pairs or None, k=int(k), generator=generator)
+        stream = self.assistant.ask_stream(message, history=pairs or None, k=int(k), generator=generator,
+                                           sources=list(only) if only else None)
         try:
             for item in stream:
                 if stopped.is_set():
@@ -146,6 +171,41 @@ class App:
     def documents_table(self) -> list[list]:
         return [[d["title"], d["name"], d["chunks"], f"{d['bytes'] / 1024:.1f} KB", d["added"][:10]]
                 for d in self.assistant.documents()]
+
+    def document_choices(self) -> list[tuple[str, str]]:
+        """(label, name) of every document, for the "ask only" selector: the title, then the file name."""
+        return [(f"{d['title']} ({d['name']})" if d["title"] != d["name"] else d["name"], d["name"])
+                for d in self.assistant.documents()]
+
+    def refresh_documents(self, seen: list | None, only: list | None):
+        """The documents panel as `Assistant.documents()` says now (at page load, on a timer, after a
+        change in any tab); nothing is redrawn when this tab already shows it."""
+        now = [[d["name"], d["added"], d["bytes"]] for d in self.assistant.documents()]
+        if now == seen:
+            return gr.skip(), gr.skip(), gr.skip(), seen
+        names = {n for n, _, _ in now}
+        kept = [n for n in (only or []) if n in names]
+        return (self.documents_table(), gr.update(choices=self.uploaded_ids(), value=None),
+                gr.update(choices=self.document_choices(), value=kept), now)
+
+    def view_document(self, request: str):
+        """The whole document named in `request` (JSON from a card's link: doc, start, end), its cited
+        passage marked, page or heading labels where they start."""
+        import json
+
+        try:
+            wanted = json.loads(request or "{}")
+            document = self.assistant.document(str(wanted.get("doc", "")))
+        except (ValueError, QAError) as e:
+            return f"<div class='qa-refusal'>⚠️ {html.escape(str(e))}</div>"
+        return render_document(document, wanted.get("start"), wanted.get("end"))
+
+    def view_row(self, event: gr.SelectData):
+        """A row clicked in the documents table opens that document."""
+        import json
+
+        row = getattr(event, "row_value", None) or []
+        return self.view_document(json.dumps({"doc": row[1] if len(row) > 1 else ""}))
 
     def uploaded_ids(self) -> list[str]:
         uploads = self.settings.uploads_dir.resolve()
@@ -270,6 +330,33 @@ def _highlight(passage: str, quotes: list[str]) -> str:
     return "".join(out) + html.escape(passage[pos:])
 
 
+def render_document(document: dict, start: int | None = None, end: int | None = None) -> str:
+    """A whole document for the viewer, escaped: its title and file name, a label where each page or
+    heading starts, the characters start..end marked.
+
+    >>> render_document({"name": "a.txt", "title": "A", "text": "One. Two.", "marks": []}, 5, 9)
+    "<h3>A</h3><small class='qa-where'>a.txt</small><div class='qa-doc'>One. <mark>Two.</mark></div>"
+    """
+    text = document["text"]
+    cuts = {m["start"]: (f"page {m['page']}" if m.get("page") is not None else m.get("section") or "")
+            for m in document.get("marks", [])}
+    valid = isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
+    points = sorted(set(cuts) | ({start, end} if valid else set()) | {0, len(text)})
+    out = []
+    for a, b in zip(points, points[1:]):
+        if cuts.get(a):
+            out.append(f"<span class='qa-page'>— {html.escape(cuts[a])} —</span>")
+        piece = html.escape(text[a:b])
+        out.append(f"<mark>{piece}</mark>" if valid and start <= a and b <= end else piece)
+    return (f"<h3>{html.escape(document['title'])}</h3><small class='qa-where'>{html.escape(document['name'])}</small>"
+            f"<div class='qa-doc'>{''.join(out)}</div>")
+
+
+def _open_link(source: str, start: int, end: int) -> str:
+    return (f"<a href='#' class='qa-open' data-doc='{html.escape(source, quote=True)}' data-start='{start}' "
+            f"data-end='{end}'>open document</a>")
+
+
 REFUSAL_PASSAGE_CHARS = 300  # a refusal shows where it looked, briefly: not a dump of passages
 
 
@@ -294,13 +381,16 @@ def render_sources(answer: Answer, turn: str) -> str:
         first = cited[0]
         numbers = ", ".join(str(c.n) for c in cited)
         anchors = "".join(f"<span id='src-{turn}-{c.n}'></span>" for c in cited)
+        at = first.start + max(0, first.text.find(first.quote))
         cards.append(f"<div class='qa-card'>{anchors}<h4>[{numbers}] {html.escape(first.source)} "
-                     f"<span class='qa-where'>{html.escape(first.where)}</span></h4>"
+                     f"<span class='qa-where'>{html.escape(first.where)}</span> "
+                     f"{_open_link(first.source, at, at + len(first.quote))}</h4>"
                      f"<div class='qa-text'>{_highlight(first.text, [c.quote for c in cited])}</div></div>")
     return "<h3>Sources</h3>" + "".join(cards)
 
 
 ASK_PLACEHOLDER = "Ask a question…"
+DOCUMENTS_REFRESH_S = 3.0  # how stale another tab's change may look here
 STOPPED_HTML = "<div class='qa-refusal'>Stopped: no answer was given to this question.</div>"
 COUNTER_JS = """(text) => {
   const n = (text || "").length, limit = LIMIT;
@@ -351,16 +441,25 @@ def build(app: App) -> gr.Blocks:
                                          if app.settings.generator in ("default", "1.5b", "light") else "default",
                                          label="Generator")
                 gr.Markdown("### Documents")
+                only = gr.Dropdown(app.document_choices(), multiselect=True, value=[], elem_id="qa-only",
+                                   label="Ask only these documents (none chosen: all of them)")
                 table = gr.Dataframe(app.documents_table(), headers=["title", "file", "chunks", "size", "added"], interactive=False,
                                      elem_id="qa-docs")
+                gr.Markdown("<small class='qa-progress'>Uploads are shared by everyone who uses this server: "
+                            "anyone here can read, cite and remove them. Click a row to read the document.</small>")
                 files = gr.File(label="Add documents (.txt, .md, .html, .pdf, .docx)", file_count="multiple",
                                 elem_id="qa-upload")
                 upload_status = gr.HTML(elem_id="qa-upload-status")
                 with gr.Row():
-                    removable = gr.Dropdown(app.uploaded_ids(), label="Uploaded documents", scale=3)
-                    remove = gr.Button("Remove", scale=1)
+                    removable = gr.Dropdown(app.uploaded_ids(), label="Uploaded documents", scale=3, elem_id="qa-removable")
+                    remove = gr.Button("Remove", scale=1, elem_id="qa-remove")
+                with gr.Accordion("Document", open=True):
+                    viewer = gr.HTML("<small class='qa-progress'>Click a document, or “open document” on a source, "
+                                     "to read it here.</small>", elem_id="qa-viewer")
+                    opened = gr.Textbox(elem_id="qa-open", elem_classes=["qa-hidden"], show_label=False)
+                    open_button = gr.Button("Open", elem_id="qa-open-button", elem_classes=["qa-hidden"])
 
-        ask_inputs = [box, chatbot, pairs, k, generator]
+        ask_inputs = [box, chatbot, pairs, k, generator, only]
         ask_outputs = [box, chatbot, pairs, sources]
         controls = [box, send, stop]
         for trigger in (send.click, box.submit):
@@ -375,8 +474,18 @@ def build(app: App) -> gr.Blocks:
         clear.click(lambda: ([], [], "", ""), None, [chatbot, pairs, sources, box])
         # the chat's own trash icon clears what "Clear conversation" clears
         chatbot.clear(lambda: ([], "", ""), None, [pairs, sources, box])
-        files.upload(app.upload, files, [upload_status, table, removable, files], concurrency_limit=1)
-        remove.click(app.remove, removable, [upload_status, table, removable], concurrency_limit=1)
+        seen = gr.State(None)  # what this tab's documents panel shows
+        panel = [table, removable, only, seen]
+        files.upload(app.upload, files, [upload_status, table, removable, files], concurrency_limit=1).then(
+            app.refresh_documents, [seen, only], panel, queue=False)
+        remove.click(app.remove, removable, [upload_status, table, removable], concurrency_limit=1).then(
+            app.refresh_documents, [seen, only], panel, queue=False)
+        # every tab shows what the index holds: at load, and every few seconds (a change made in another tab)
+        demo.load(app.refresh_documents, [seen, only], panel, queue=False)
+        gr.Timer(DOCUMENTS_REFRESH_S).tick(app.refresh_documents, [seen, only], panel, queue=False)
+        table.select(app.view_row, None, viewer, queue=False).then(None, None, None, js=SCROLL_TO_MARK_JS)
+        open_button.click(app.view_document, opened, viewer, js=OPEN_JS, queue=False).then(
+            None, None, None, js=SCROLL_TO_MARK_JS)
         timer = gr.Timer(1.0)
         timer.tick(lambda: (app.status(), gr.Timer(active=not app.ready.is_set())), None, [status, timer])
     return demo
@@ -403,7 +512,7 @@ def main() -> None:
     if warning:
         print(warning, file=sys.stderr)
     app = App()
-    build(app).queue(default_concurrency_limit=4).launch(server_name=host, server_port=port, auth=auth, css=CSS,
+    build(app).queue(default_concurrency_limit=4).launch(server_name=host, server_port=port, auth=auth, css=CSS, head=HEAD,
                                                          show_error=True)
 
 

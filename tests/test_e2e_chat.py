@@ -268,3 +268,108 @@ def test_cards_are_readable_in_dark_and_light_and_on_a_phone(server, playwright,
         _ask(page, "Who is the mayor of Busan?", "do not say")
         assert _contrast(page, "#qa-chat .qa-refusal") >= 4.5
         context.close()
+
+
+# --- documents: PDF and Word, the live panel, the viewer, the filter (run last: they add and remove) ---
+
+DOCS = ROOT / "tests" / "data" / "docs"
+
+
+def _listed(page) -> list[str]:
+    """The file names the documents table shows (its second column)."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll('#qa-docs .virtual-row'))
+        .map(row => (row.querySelectorAll('[role=gridcell]')[1] || {}).innerText || '').map(t => t.trim()).filter(Boolean)""")
+
+
+def _documents_say(server) -> list[str]:
+    """What `Assistant.documents()` says of the page's index, from this process."""
+    from qa.api import Assistant
+    from qa.settings import Settings
+
+    folder = server[1]
+    settings = Settings.from_env({"QA_SEEDS_DIR": str(folder / "seeds"), "QA_DATA_DIR": str(folder / "data"),
+                                  "QA_INDEX_DIR": str(folder / "index")})
+    return sorted(d["name"] for d in Assistant(settings=settings).documents())
+
+
+def _wait_listed(page, expected: list[str], timeout: float = 15) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if sorted(_listed(page)) == expected:
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"the page lists {sorted(_listed(page))}, the index holds {expected}")
+
+
+def _choose(page, selector: str, label: str) -> None:
+    """Pick `label` in a Gradio dropdown."""
+    page.click(f"{selector} input")
+    page.keyboard.type(label)
+    page.wait_for_selector(f"{selector} ul li", timeout=5_000)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+
+
+def test_pdf_and_word_uploads_are_answered_citing_page_and_heading(page, server):
+    assert "indexed" in _upload(page, DOCS / "marren_survey.pdf", "marren_survey.pdf: indexed")
+    assert "indexed" in _upload(page, DOCS / "tollen_harbour.docx", "tollen_harbour.docx: indexed")
+    assert "no text layer" in _upload(page, DOCS / "scanned.pdf", "no text layer")
+    assert "encrypted" in _upload(page, DOCS / "locked.pdf", "encrypted")
+    final = _ask(page, "How many species of birds did surveyors count around the Marren reservoir in 2023?", "214")[-1]
+    assert "[1]" in final
+    cards = page.inner_text("#qa-sources")
+    assert "marren_survey.pdf" in cards and "page 2" in cards
+    final = _ask(page, "How much does mooring cost a night at Tollen harbour for boats under 12 metres?", "42")[-1]
+    assert "[1]" in final
+    cards = page.inner_text("#qa-sources")
+    assert "tollen_harbour.docx" in cards and "Fees" in cards
+
+
+def test_the_viewer_opens_the_cited_passage(page, server):
+    _ask(page, "How many species of birds did surveyors count around the Marren reservoir in 2023?", "214")
+    page.click("#qa-sources a.qa-open")
+    page.wait_for_selector("#qa-viewer mark", timeout=10_000)
+    viewer = page.inner_text("#qa-viewer")
+    assert "The Marren Valley Survey" in viewer and "page 2" in viewer  # title, page label
+    assert "214 species" in page.inner_text("#qa-viewer mark")
+    page.wait_for_function("""() => { const r = document.querySelector('#qa-viewer mark').getBoundingClientRect();
+        const box = document.querySelector('#qa-viewer .qa-doc').getBoundingClientRect();
+        return r.top >= box.top && r.bottom <= box.bottom; }""", timeout=5_000)  # scrolled into view
+    page.screenshot(path=str(_shots(server) / "viewer.png"), full_page=True)
+    # a row of the documents table opens that document too
+    page.locator("#qa-docs [role=gridcell]", has_text="tollen_harbour.docx").first.click()
+    page.wait_for_function("() => document.querySelector('#qa-viewer').innerText.includes('Tollen Harbour Guide')",
+                           timeout=10_000)
+    assert "42 euros" in page.inner_text("#qa-viewer")
+
+
+def test_the_document_filter_restricts_the_answer(page, server):
+    _choose(page, "#qa-only", "Tollen Harbour Guide")
+    final = _ask(page, "How many species of birds did surveyors count around the Marren reservoir in 2023?",
+                 "do not say")[-1]
+    assert "214" not in final
+    page.reload()
+    page.wait_for_selector("#qa-question textarea", timeout=60_000)
+
+
+def test_the_documents_list_is_what_the_index_holds_in_every_tab(page, server, playwright, tmp_path_factory):
+    expected = _documents_say(server)
+    assert "marren_survey.pdf" in expected and "tollen_harbour.docx" in expected
+    _wait_listed(page, expected)
+    page.reload()  # after a reload: the uploads are still listed
+    page.wait_for_selector("#qa-question textarea", timeout=60_000)
+    _wait_listed(page, expected)
+    profile = tmp_path_factory.mktemp("chromium-second-tab")
+    context = playwright.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, args=ARGS,
+                                                            headless=True, viewport={"width": 1400, "height": 1000})
+    other = context.pages[0] if context.pages else context.new_page()
+    other.goto(server[0])
+    other.wait_for_selector("#qa-question textarea", timeout=60_000)
+    _choose(other, "#qa-removable", "marren_survey.pdf")
+    other.click("#qa-remove")
+    other.wait_for_function("() => document.querySelector('#qa-upload-status').innerText.includes('removed')",
+                            timeout=60_000)
+    context.close()
+    expected = _documents_say(server)
+    assert "marren_survey.pdf" not in expected
+    _wait_listed(page, expected)  # the first tab follows within its refresh period
