@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup browser index run test eval eval-public calibrate retrieval-eval bench bench-index bench-scale load-test stress clean
+.PHONY: setup browser index run test eval eval-public calibrate retrieval-eval bench bench-index bench-pdf bench-scale load-test stress clean
 
 setup: $(STAMP)
 
@@ -57,6 +57,10 @@ retrieval-eval: setup
 
 bench: setup
 	$(PY) scripts/bench.py
+
+# a 300-page PDF indexed by `qa index` in a fresh process: time and peak memory (bench/pdf-300.json)
+bench-pdf: setup
+	$(PY) scripts/bench_pdf.py --pages 300
 
 bench-scale: setup
 	$(PY) scripts/bench_scale.py

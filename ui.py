@@ -444,7 +444,8 @@ def build(app: App) -> gr.Blocks:
                 only = gr.Dropdown(app.document_choices(), multiselect=True, value=[], elem_id="qa-only",
                                    label="Ask only these documents (none chosen: all of them)")
                 table = gr.Dataframe(app.documents_table(), headers=["title", "file", "chunks", "size", "added"], interactive=False,
-                                     elem_id="qa-docs")
+                                     elem_id="qa-docs", wrap=True, max_height=360,
+                                     column_widths=["38%", "28%", "10%", "12%", "12%"])
                 gr.Markdown("<small class='qa-progress'>Uploads are shared by everyone who uses this server: "
                             "anyone here can read, cite and remove them. Click a row to read the document.</small>")
                 files = gr.File(label="Add documents (.txt, .md, .html, .pdf, .docx)", file_count="multiple",

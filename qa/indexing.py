@@ -19,7 +19,7 @@ import numpy as np
 
 from .chunking import Chunk, chunk_document, sentence_windows
 from .documents import Document, DocumentError, discover, document_from_bytes
-from .embedding import Embedder
+from .embedding import PROGRESS_MIN_TEXTS, Embedder
 from .errors import IndexUnavailable, QAError
 from .settings import Settings
 from .store import CorruptIndex, DocumentRecord, IndexStore, OlderIndex
@@ -34,6 +34,7 @@ def _pipeline_version() -> str:
 
 
 PIPELINE_VERSION = _pipeline_version()
+LARGE_FILE_BYTES = 1_000_000  # reading such a file takes seconds (a long PDF): say so
 
 
 def _now() -> str:
@@ -142,6 +143,8 @@ def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, setti
             same_stat = record is not None and (record.size, record.mtime_ns) == (stat.st_size, stat.st_mtime_ns)
             if not same_stat and stat.st_size > settings.max_file_bytes:
                 raise DocumentError(f"{sf.doc_id}: {stat.st_size:,} bytes is over the {settings.max_file_bytes:,}-byte limit")
+            if not same_stat and stat.st_size >= LARGE_FILE_BYTES:
+                say(f"reading {sf.doc_id} ({stat.st_size / 1e6:.1f} MB)")
             raw = None if same_stat else sf.path.read_bytes()
             sha = record.sha256 if same_stat else hashlib.sha256(raw).hexdigest()
             if record is not None and record.sha256 == sha:  # unchanged (or only touched)
@@ -177,6 +180,9 @@ def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, setti
         return old, report
 
     pending = [t for p in plan for t in p.texts_to_embed]
+    if len(pending) >= PROGRESS_MIN_TEXTS:
+        say(f"embedding {len(pending):,} sentences of {sum(1 for p in plan if p.texts_to_embed)} new or changed "
+            f"document(s)")
     new_vectors = embedder.embed(pending) if pending else np.zeros((0, embedder.dim), np.float32)
     chunks_out: list[Chunk] = []
     vector_parts: list[np.ndarray] = []

@@ -153,3 +153,15 @@ def test_an_older_index_is_rebuilt_with_one_line(settings, embedder, office, cap
     assert set(store.documents) == {"marren_survey.pdf", "tollen_harbour.docx"}
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "older version" in err
+
+
+def test_long_work_says_what_it_is_doing(tmp_path, capsys, monkeypatch):
+    import qa.indexing
+
+    monkeypatch.setenv("QA_EMBEDDER", "hashing")
+    monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(qa.indexing, "LARGE_FILE_BYTES", 1000)
+    monkeypatch.setattr(qa.indexing, "PROGRESS_MIN_TEXTS", 5)
+    assert main(["index", str(DOCS / "marren_survey.pdf"), "--index", str(tmp_path / "idx")]) == 0
+    err = capsys.readouterr().err
+    assert "reading marren_survey.pdf" in err and "embedding 8 sentences of 1" in err
