@@ -8,12 +8,10 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import html
 import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Callable, Iterable
 

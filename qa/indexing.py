@@ -28,7 +28,7 @@ def _pipeline_version() -> str:
     """A hash of the code that decides what an index holds (loading, normalization, chunking):
     changing that code makes older indexes stale, with no version number to forget to bump."""
     digest = hashlib.sha256()
-    for module in ("documents.py", "chunking.py", "sentences.py", "language.py"):
+    for module in ("documents.py", "formats.py", "chunking.py", "sentences.py", "language.py"):
         digest.update((Path(__file__).parent / module).read_bytes())
     return digest.hexdigest()[:12]
 
