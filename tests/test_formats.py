@@ -165,3 +165,13 @@ def test_long_work_says_what_it_is_doing(tmp_path, capsys, monkeypatch):
     assert main(["index", str(DOCS / "marren_survey.pdf"), "--index", str(tmp_path / "idx")]) == 0
     err = capsys.readouterr().err
     assert "reading marren_survey.pdf" in err and "embedding 8 sentences of 1" in err
+
+
+@pytest.mark.parametrize("name, message", [("scanned.pdf", "no text layer"), ("locked.pdf", "encrypted")])
+def test_assistant_add_refuses_unreadable_pdfs_and_keeps_the_index(office, settings, embedder, name, message):
+    shutil.copytree(office, settings.seeds_dir)
+    assistant = Assistant(settings=settings, embedder=embedder, generator=_replying("214 species"))
+    before = [d["name"] for d in assistant.documents()]
+    with pytest.raises(DocumentError, match=message):
+        assistant.add([DOCS / name])
+    assert [d["name"] for d in assistant.documents()] == before
