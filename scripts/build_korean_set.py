@@ -294,11 +294,11 @@ def main():
               "evidence": c["evidence"], "type": typ}
         if "scope" in c:
             ko["scope"] = c["scope"]
-        ko.update({"lang": "ko", "set": c["set"], "en_id": "en-" + cid})
+        ko.update({"lang": "ko", "set": c["set"], "corpus": c["set"], "en_id": "en-" + cid})
         ko_rows.append(ko)
         en = {k: v for k, v in c.items() if k != "set"}
         en["id"] = "en-" + cid
-        en.update({"lang": "en", "set": c["set"]})
+        en.update({"lang": "en", "set": c["set"], "corpus": c["set"]})
         en_rows.append(en)
 
     for i, (src, ev, kq, kgold, eq, egold, etype, diff) in enumerate(SEED_ROWS, 1):
@@ -308,17 +308,17 @@ def main():
         ko_answers = list(egold) + [g for g in kgold if g not in egold]
         ko_rows.append({"id": "ko-" + sid, "question": kq, "answers": ko_answers, "sources": [src],
                         "evidence": ev, "type": "korean", "difficulty": diff,
-                        "lang": "ko", "set": "seeds", "en_id": "en-" + sid})
+                        "lang": "ko", "set": "seeds", "corpus": "seeds", "en_id": "en-" + sid})
         en_rows.append({"id": "en-" + sid, "question": eq, "answers": list(egold), "sources": [src],
                         "evidence": ev, "type": etype, "difficulty": diff,
-                        "lang": "en", "set": "seeds"})
+                        "lang": "en", "set": "seeds", "corpus": "seeds"})
 
     for i, (q, set_name, scope) in enumerate(UNANSWERABLE, 1):
         row = {"id": f"ko-unans-{i:02d}", "question": q, "answers": [], "sources": [],
                "evidence": "", "type": "unanswerable", "difficulty": "medium"}
         if scope:
             row["scope"] = scope
-        row.update({"lang": "ko", "set": set_name, "en_id": None})
+        row.update({"lang": "ko", "set": set_name, "corpus": set_name, "en_id": None})
         ko_rows.append(row)
 
     for name, rows in (("korean.jsonl", ko_rows), ("korean_en.jsonl", en_rows)):

@@ -39,7 +39,8 @@ for _name in ("wiki", "reviews", "tables"):
 CORPORA = {"seeds": ROOT / "seeds", **{n: PUBLIC / n / "corpus" for n in ("wiki", "reviews", "tables")}}
 MIXED = {"conflicts": ROOT / "tests" / "data" / "conflicts.jsonl",
          "followups": ROOT / "tests" / "data" / "followups.jsonl",
-         "followups_public": ROOT / "tests" / "data" / "followups_public.jsonl"}
+         "followups_public": ROOT / "tests" / "data" / "followups_public.jsonl",
+         "korean": ROOT / "tests" / "data" / "korean.jsonl", "korean_en": ROOT / "tests" / "data" / "korean_en.jsonl"}
 README_START, README_END = "<!-- public-eval:start -->", "<!-- public-eval:end -->"
 
 
