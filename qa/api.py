@@ -218,7 +218,11 @@ class Assistant:
 
     def document(self, name: str) -> dict:
         """One document's whole text and title, with where its pages or headings start (for a viewer).
-        Raises `QAError` for a name the index does not hold."""
+        Raises `QAError` for a name the index does not hold.
+
+        >>> Assistant().document("report.pdf")["marks"][:1]   # doctest: +SKIP
+        [{'start': 0, 'page': 1, 'section': None}]
+        """
         with self._lock:
             store = self.store
         record = store.documents.get(name)

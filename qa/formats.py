@@ -118,6 +118,11 @@ def load_pdf(raw: bytes, name: str = "document.pdf") -> Loaded:
 
     Refused with a `DocumentError`: an encrypted PDF that needs a password, a damaged one, and one with
     no text layer at all (a scan: it needs OCR first, which this project does not do).
+
+    >>> from pathlib import Path
+    >>> loaded = load_pdf((Path(__file__).parents[1] / "tests/data/docs/marren_survey.pdf").read_bytes())
+    >>> loaded.title, [p.page for p in loaded.parts]
+    ('The Marren Valley Survey', [1, 2])
     """
     from pypdf import PdfReader
     from pypdf.errors import DependencyError
@@ -147,7 +152,13 @@ def load_pdf(raw: bytes, name: str = "document.pdf") -> Loaded:
 def load_docx(raw: bytes, name: str = "document.docx") -> Loaded:
     """A Word document's paragraphs and tables in order, each part under the heading above it; the core
     properties' title, else the first heading, is the title. A table row becomes one line, cells joined
-    by `|`, as the table reader expects."""
+    by `|`, as the table reader expects.
+
+    >>> from pathlib import Path
+    >>> loaded = load_docx((Path(__file__).parents[1] / "tests/data/docs/tollen_harbour.docx").read_bytes())
+    >>> loaded.title, loaded.parts[-2].section
+    ('Tollen Harbour Guide', 'Fees')
+    """
     import docx
     from docx.table import Table
 

@@ -1,4 +1,5 @@
 """The chat page's logic without a browser: names, escaping, uploads, removal, the streamed chat."""
+import json
 import sys
 from types import SimpleNamespace
 
@@ -193,3 +194,23 @@ def test_the_stop_button_says_so_at_once(app):
     # a finished answer is left as it is
     done = [{"role": "assistant", "content": "1,012 [1]."}]
     assert app.stop_chat(done)[0] == done
+
+
+def test_documents_panel_redraws_only_when_the_index_changed(app, tmp_path):
+    table, _, only, seen = app.refresh_documents(None, None)
+    assert [row[1] for row in table] == [d["name"] for d in app.assistant.documents()]
+    assert app.refresh_documents(seen, None)[3] is seen  # unchanged: nothing redrawn
+    app.upload([_file(tmp_path, "pier.md", b"# Pier notes\n\nThe pier is 40 m long.")], progress=lambda *a, **k: None)
+    table, _, only, seen2 = app.refresh_documents(seen, ["robots.txt", "gone.txt"])
+    assert seen2 != seen and any(row[:2] == ["Pier notes", "pier.md"] for row in table)
+    assert only["value"] == ["robots.txt"]  # a chosen document that is gone leaves the selection
+    assert ("Pier notes (pier.md)", "pier.md") in only["choices"]
+
+
+def test_the_viewer_shows_the_whole_document_with_the_passage_marked(app):
+    text = app.assistant.document("robots.txt")["text"]
+    start = text.index("Korea has 1,012")
+    shown = app.view_document(json.dumps({"doc": "robots.txt", "start": start, "end": start + 20}))
+    assert "<mark>Korea has 1,012 indu</mark>" in shown and "Robots in Korea" in shown
+    assert "qa-refusal" in app.view_document(json.dumps({"doc": "nothing.txt"}))
+    assert "qa-refusal" in app.view_document("not json")
