@@ -85,6 +85,33 @@ def looks_binary(raw: bytes) -> bool:
     return controls > max(2, len(head) // 100)
 
 
+def bomless_utf16(raw: bytes) -> str | None:
+    r"""UTF-16 text saved without its byte-order mark (its NUL bytes make it look binary), or None.
+
+    Accepted only when one byte order gives text with no control, private-use or unassigned characters
+    and with spaces between words: random or binary bytes do not.
+
+    >>> bomless_utf16("정부는 2030년까지 GPU를 확보한다.".encode("utf-16-le"))
+    '정부는 2030년까지 GPU를 확보한다.'
+    >>> bomless_utf16(b"\x00\x01" * 100) is None
+    True
+    """
+    if len(raw) % 2 or b"\x00" not in raw[:8192]:
+        return None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        sample = text[:4096]
+        odd = sum(1 for ch in sample if (ch < " " and ch not in "\t\n\r\f")
+                  or unicodedata.category(ch) in ("Cn", "Co", "Cs"))
+        spaces = sum(1 for ch in sample if ch.isspace())
+        if not odd and spaces >= max(1, len(sample) // 50):
+            return text
+    return None
+
+
 def decode_bytes(raw: bytes, name: str = "document") -> str:
     """Decode text bytes: UTF-8 (with or without BOM) first, else the encoding charset-normalizer detects.
 
@@ -99,6 +126,9 @@ def decode_bytes(raw: bytes, name: str = "document") -> str:
         except UnicodeDecodeError:
             raise DocumentError(f"{name}: invalid UTF-16 text") from None
     if looks_binary(raw):
+        text = bomless_utf16(raw)
+        if text is not None:
+            return text
         raise DocumentError(f"{name}: binary content, not text")
     try:
         return raw.decode("utf-8-sig")

@@ -116,3 +116,14 @@ def test_discover_ids_are_relative_unique_and_skip_hidden(tmp_path):
     found, skipped = discover([tmp_path / "one", tmp_path / "two"])
     assert [f.doc_id for f in found] == ["a.txt", "a~2.txt", "sub/b.md"]
     assert [Path(p).name for p, _ in skipped] == ["image.png"]
+
+
+@pytest.mark.parametrize("encoding", ["cp949", "euc-kr", "utf-16", "utf-16-le", "utf-16-be"])
+def test_a_korean_document_in_each_legacy_encoding_reads_the_same(tmp_path, encoding):
+    # issue 16: a Korean file saved by Windows tools (CP949/EUC-KR, UTF-16 with or without its mark)
+    text = ("국가 AI 모델 보고서\n\n정부는 2030년까지 고성능 GPU 26만 장을 확보할 계획이다. "
+            "과학기술정보통신부가 사업을 이끌고, 다섯 개 컨소시엄이 참여한다.")
+    path = tmp_path / f"report-{encoding}.txt"
+    path.write_bytes(text.encode(encoding))
+    doc = load_document(path)
+    assert doc.text == text and doc.title == "국가 AI 모델 보고서"
