@@ -7,6 +7,7 @@ prints a warning).
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -168,31 +169,31 @@ class App:
 
     # --- documents --------------------------------------------------------------------------------
 
-    def documents_table(self) -> list[list]:
-        return [[d["title"], d["name"], d["chunks"], f"{d['bytes'] / 1024:.1f} KB", d["added"][:10]]
-                for d in self.assistant.documents()]
+    def documents_table(self, documents: list[dict] | None = None) -> list[list]:
+        """The documents panel's rows, of `documents` (as `Assistant.documents()` lists them; default: now)."""
+        documents = self.assistant.documents() if documents is None else documents
+        return [[d["title"], d["name"], d["chunks"], f"{d['bytes'] / 1024:.1f} KB", d["added"][:10]] for d in documents]
 
-    def document_choices(self) -> list[tuple[str, str]]:
+    def document_choices(self, documents: list[dict] | None = None) -> list[tuple[str, str]]:
         """(label, name) of every document, for the "ask only" selector: the title, then the file name."""
-        return [(f"{d['title']} ({d['name']})" if d["title"] != d["name"] else d["name"], d["name"])
-                for d in self.assistant.documents()]
+        documents = self.assistant.documents() if documents is None else documents
+        return [(f"{d['title']} ({d['name']})" if d["title"] != d["name"] else d["name"], d["name"]) for d in documents]
 
     def refresh_documents(self, seen: list | None, only: list | None):
         """The documents panel as `Assistant.documents()` says now (at page load, on a timer, after a
         change in any tab); nothing is redrawn when this tab already shows it."""
-        now = [[d["name"], d["added"], d["bytes"]] for d in self.assistant.documents()]
+        documents = self.assistant.documents()  # one reading serves the check and every part redrawn
+        now = [[d["name"], d["added"], d["bytes"]] for d in documents]
         if now == seen:
             return gr.skip(), gr.skip(), gr.skip(), seen
         names = {n for n, _, _ in now}
         kept = [n for n in (only or []) if n in names]
-        return (self.documents_table(), gr.update(choices=self.uploaded_ids(), value=None),
-                gr.update(choices=self.document_choices(), value=kept), now)
+        return (self.documents_table(documents), gr.update(choices=self.uploaded_ids(), value=None),
+                gr.update(choices=self.document_choices(documents), value=kept), now)
 
     def view_document(self, request: str):
         """The whole document named in `request` (JSON from a card's link: doc, start, end), its cited
         passage marked, page or heading labels where they start."""
-        import json
-
         try:
             wanted = json.loads(request or "{}")
             document = self.assistant.document(str(wanted.get("doc", "")))
@@ -202,8 +203,6 @@ class App:
 
     def view_row(self, event: gr.SelectData):
         """A row clicked in the documents table opens that document."""
-        import json
-
         row = getattr(event, "row_value", None) or []
         return self.view_document(json.dumps({"doc": row[1] if len(row) > 1 else ""}))
 

@@ -65,15 +65,22 @@ def playwright():
         yield p
 
 
+def _open_page(playwright, tmp_path_factory, profile_name: str, url: str,
+               viewport: dict | None = None, **options):
+    """A new browser (its own empty profile folder, passed as --user-data-dir) on `url`, once the page is up."""
+    profile = tmp_path_factory.mktemp(profile_name)
+    context = playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, args=ARGS, headless=True,
+        viewport=viewport or {"width": 1400, "height": 1000}, **options)
+    page = context.pages[0] if context.pages else context.new_page()
+    page.goto(url)
+    page.wait_for_selector("#qa-question textarea", timeout=60_000)
+    return context, page
+
+
 @pytest.fixture(scope="module")
 def page(server, playwright, tmp_path_factory):
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    # a new, empty profile folder each run (Playwright passes it as --user-data-dir)
-    context = playwright.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, args=ARGS,
-                                                            headless=True, viewport={"width": 1400, "height": 1000})
-    page = context.pages[0] if context.pages else context.new_page()
-    page.goto(server[0])
-    page.wait_for_selector("#qa-question textarea", timeout=60_000)
+    context, page = _open_page(playwright, tmp_path_factory, "chromium-profile", server[0])
     yield page
     context.close()
 
@@ -254,12 +261,8 @@ def test_cards_are_readable_in_dark_and_light_and_on_a_phone(server, playwright,
     shots = _shots(server)
     for scheme, viewport, name in (("dark", {"width": 1400, "height": 1000}, "chat-dark.png"),
                                    ("light", {"width": 390, "height": 844}, "chat-phone.png")):
-        profile = tmp_path_factory.mktemp(f"chromium-{scheme}")
-        context = playwright.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, args=ARGS,
-                                                                headless=True, viewport=viewport, color_scheme=scheme)
-        page = context.pages[0] if context.pages else context.new_page()
-        page.goto(server[0] + f"?__theme={scheme}")
-        page.wait_for_selector("#qa-question textarea", timeout=60_000)
+        context, page = _open_page(playwright, tmp_path_factory, f"chromium-{scheme}", server[0] + f"?__theme={scheme}",
+                                   viewport, color_scheme=scheme)
         _ask(page, "What is Korea's robot density?", "1,012")
         page.wait_for_selector("#qa-sources .qa-card")
         assert _contrast(page, "#qa-sources .qa-card .qa-text") >= 4.5
@@ -359,12 +362,7 @@ def test_the_documents_list_is_what_the_index_holds_in_every_tab(page, server, p
     page.reload()  # after a reload: the uploads are still listed
     page.wait_for_selector("#qa-question textarea", timeout=60_000)
     _wait_listed(page, expected)
-    profile = tmp_path_factory.mktemp("chromium-second-tab")
-    context = playwright.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, args=ARGS,
-                                                            headless=True, viewport={"width": 1400, "height": 1000})
-    other = context.pages[0] if context.pages else context.new_page()
-    other.goto(server[0])
-    other.wait_for_selector("#qa-question textarea", timeout=60_000)
+    context, other = _open_page(playwright, tmp_path_factory, "chromium-second-tab", server[0])
     _choose(other, "#qa-removable", "marren_survey.pdf")
     other.click("#qa-remove")
     other.wait_for_function("() => document.querySelector('#qa-upload-status').innerText.includes('removed')",
