@@ -1,7 +1,7 @@
 """From a question to a verified, cited answer, or an honest refusal: the orchestrator.
 
 The walk, one module a step:
-    rewrite (qa/followups.py, qa/korean.py) -> retrieve (qa/retrieval.py) -> evidence (qa/evidence.py)
+    rewrite (qa/translation.py, qa/followups.py) -> retrieve (qa/retrieval.py) -> evidence (qa/evidence.py)
     -> prompt (qa/prompt.py) -> generate -> verify (qa/verification.py) -> compose (qa/composition.py)
     -> extend (qa/conflicts.py) -> present (Korean frame, qa/korean.py)
 The model is asked for little: read a few numbered sentences and reply with the answer phrase alone. Code
@@ -31,13 +31,14 @@ from .events import Progress, Verified
 from .evidence import candidate_sentences, facts_for_prompt
 from .followups import rewrite_followup
 from .generation import Generator, reply_scores
-from .korean import KOREAN_CONFLICT_PREFIX, english_query, is_korean, korean_refusal, korean_statement
+from .korean import KOREAN_CONFLICT_PREFIX, is_korean, korean_refusal, korean_statement
 from .prompt import build_messages
 from .questions import asks_yes_or_no, clean_question, is_scoped
 from .reading import Reader, Reading
-from .retrieval import Passage, Retriever
+from .retrieval import Passage, Retrieval, Retriever
 from .settings import Settings
-from .text import figures, table_cells
+from .text import figures, non_latin_share, table_cells
+from .translation import QuestionTranslator
 from .verification import Verifier, says_it_does_not_know
 
 __all__ = ["Answer", "Answerer", "Citation", "REFUSAL_TEXT", "clean_question"]
@@ -88,9 +89,11 @@ class Answerer:
     # stronger generator `stronger()` (loaded on first use) answers the same prompt instead.
     stronger: Callable[[], Generator] | None = None
     escalate_below: float = Settings.escalate_below
+    translator: QuestionTranslator | None = None  # the language rewriter (default: the generator translates)
 
     def __post_init__(self) -> None:
         self.verifier = self.verifier or Verifier(self.retriever)
+        self.translator = self.translator or QuestionTranslator(self.generator)
         self.calibration = self.calibration or Calibration.load()
 
     def stream(self, question: str, history: Sequence[tuple[str, str]] | None = None,
@@ -99,19 +102,29 @@ class Answerer:
         `raw`, the model's own text pieces too, as it writes them (unverified: never to be shown as an
         answer).
 
-        A follow-up is first rewritten into a standalone question (`Answer.rewritten`); a Korean question
-        is searched through its English terms and answered in Korean (see qa/korean.py).
+        A Korean question is first translated into English (qa/translation.py; the earlier questions of the
+        conversation too), then a follow-up is rewritten into a standalone question (`Answer.rewritten`
+        shows what was searched); a Korean question is answered in Korean (qa/korean.py).
         """
         t0 = time.perf_counter()
         raw_pieces, verifier = raw, self.verifier  # `raw` is the reply's text below
+        # rewriters, before retrieval: language, then follow-up
+        korean = is_korean(question)
+        english = None
+        if korean:
+            yield Progress("translating", "Reading the question in English")
+            english = self.translator.english(question)
+            history = [(self.translator.english(u) or u if is_korean(u or "") else u, a) for u, a in history or []]
         yield Progress("searching", "Searching the documents")
-        # rewriters, before retrieval
-        rewritten = rewrite_followup(question, history, is_generic=lambda n: not verifier.distinctive(n))
-        asked = rewritten or question
-        korean = is_korean(asked)
-        query = english_query(asked) if korean else asked
+        followup = rewrite_followup(english or question, history, is_generic=lambda n: not verifier.distinctive(n))
+        query = followup or english or question
+        rewritten = query if query != question else None
         # retrieval and evidence
-        retrieval = self.retriever.retrieve(query, self.k, sources=self.sources)
+        retrieval = self.retriever.retrieve(query, self.k, sources=self.sources, also=question if english else None)
+        if korean and retrieval.passages and non_latin_share(retrieval.passages[0].text) >= 0.2:
+            # the evidence is Korean text: read and verify it with the question as asked
+            query = question if not followup else query
+            retrieval = Retrieval(retrieval.passages, retrieval.rows, self.retriever.embed_query(query))
         candidates = candidate_sentences(self.retriever, retrieval, query)
         facts = facts_for_prompt(candidates, verifier.min_relevance, self.context_sentences)
         timings = {"retrieve_s": time.perf_counter() - t0}
@@ -129,7 +142,7 @@ class Answerer:
         documents = len({s.source for s in facts})
         yield Progress("reading", f"Reading the {len(facts)} most relevant sentences of {len(retrieval.passages)} "
                                   f"passages ({documents} document{'s' if documents > 1 else ''})")
-        prompt_question = f"{asked} ({query}). Answer in English." if korean else asked
+        prompt_question = f"{query} ({question})" if korean and query != question else query
         pieces: list[str] = []
         first = None
         messages = build_messages(prompt_question, [s.text for s in facts], examples=self.prompt_examples)
@@ -193,7 +206,7 @@ class Answerer:
             statements = fit_words(statements, self.max_answer_words)
         # presentation
         if korean and not conflict:
-            statements = [korean_statement(asked, query, statements[0])]
+            statements = [korean_statement(question, statements[0])]
         claims, citations = compose_claims(statements, shown_from, prefix, self.retriever.location)
         timings["first_verified_s"] = time.perf_counter() - t0
         for claim, cited in claims:

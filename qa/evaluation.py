@@ -101,8 +101,6 @@ def evaluate_retrieval(path: str | Path, assistant, k: int = 5, modes: Iterable[
 
     Returns {"k": k, "rows": [...per question...], mode: {language: {"n", "recall@k", "mrr"}}}.
     """
-    from .korean import english_query, is_korean
-
     # sampled before filtering, so `--sample N --seed S` picks the same rows as `qa eval`
     questions = [q for q in sample_questions(load_questions(path), sample, seed)
                  if q.get("type") != "unanswerable" and q.get("evidence")]
@@ -110,9 +108,9 @@ def evaluate_retrieval(path: str | Path, assistant, k: int = 5, modes: Iterable[
     for mode in modes:
         groups: dict[str, list[tuple[int | None]]] = {"english": [], "korean": []}
         for q in questions:
-            # a Korean question is searched through its English terms, as answering does
-            query = english_query(q["question"]) if is_korean(q["question"]) else q["question"]
-            passages = assistant.search(query, k=max(k, MRR_DEPTH), mode=mode, sources=scope_of(q))
+            # as typed: no generator here to translate a Korean question (answering searches its translation
+            # too); BM25 and the multilingual space read Korean
+            passages = assistant.search(q["question"], k=max(k, MRR_DEPTH), mode=mode, sources=scope_of(q))
             rank = first_hit((p.text for p in passages), evidence_key(q["evidence"]))
             language = "korean" if has_hangul(q["question"]) else "english"
             groups[language].append(rank)

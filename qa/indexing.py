@@ -19,10 +19,11 @@ import numpy as np
 
 from .chunking import Chunk, chunk_document, sentence_windows
 from .documents import Document, DocumentError, discover, document_from_bytes
-from .embedding import PROGRESS_MIN_TEXTS, Embedder
+from .embedding import PROGRESS_MIN_TEXTS, Embedder, multilingual_embedder
 from .errors import IndexUnavailable, QAError
 from .settings import Settings
 from .store import CorruptIndex, DocumentRecord, IndexStore, OlderIndex
+from .text import non_latin_share
 
 def _pipeline_version() -> str:
     """A hash of the code that decides what an index holds (loading, normalization, chunking):
@@ -72,23 +73,31 @@ class _Planned:
     windows: list[tuple[int, int, int, int]]  # first chunk, last chunk (local), sentence start, end
     vectors: np.ndarray | None = None
     texts_to_embed: list[str] = field(default_factory=list)
+    # the multilingual space (documents not in English): one vector per window, or the texts to embed
+    multilingual: np.ndarray | None = None
+    multilingual_texts: list[str] = field(default_factory=list)
 
     @classmethod
     def reuse(cls, old: IndexStore, doc_id: str, chunk_rows: dict, window_rows: dict) -> "_Planned":
         rows = chunk_rows.get(doc_id, [])
         wins = window_rows.get(doc_id, [])
         base = rows[0] if rows else 0
+        ml_vectors, ml_windows = old.multilingual_of(wins)
         return cls(doc_id, old.texts[doc_id], [old.chunks[r] for r in rows],
                    [(int(a) - base, int(b) - base, int(s), int(e)) for a, b, s, e in old.window_rows[wins]],
-                   vectors=old.vectors_of(wins))
+                   vectors=old.vectors_of(wins),
+                   multilingual=ml_vectors if len(wins) and len(ml_windows) == len(wins) else None)
 
 
 def compatibility(embedder: Embedder, settings: Settings) -> dict:
     """What an index must have been built with to be reused as it is."""
+    multilingual = multilingual_embedder(settings)
     return {
         "pipeline_version": PIPELINE_VERSION,
         "embedder": {"name": embedder.name, "dim": embedder.dim, "max_tokens": embedder.max_tokens},
         "chunking": {"max_tokens": settings.chunk_tokens, "overlap_tokens": settings.chunk_overlap_tokens},
+        "multilingual": {"name": multilingual.name, "dim": multilingual.dim,
+                         "min_share": settings.multilingual_min_share} if multilingual else None,
     }
 
 
@@ -124,6 +133,7 @@ def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, setti
                 raise DocumentError(f"{path.name}: {why}")
 
     compat = compatibility(embedder, settings)
+    multilingual = multilingual_embedder(settings)
     old = base if base is not None and base.manifest.get("compat") == compat else None
     old_chunk_rows: dict[str, list[int]] = {}
     old_window_rows: dict[str, list[int]] = {}
@@ -162,8 +172,10 @@ def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, setti
             continue
         chunks = chunk_document(doc, embedder, settings.chunk_tokens, settings.chunk_overlap_tokens)
         windows = sentence_windows(doc, chunks, embedder, settings.chunk_tokens)
+        other_language = multilingual is not None and non_latin_share(doc.text) >= settings.multilingual_min_share
         plan.append(_Planned(doc.id, doc.text, chunks, [(w.first_chunk, w.last_chunk, w.start, w.end) for w in windows],
-                             texts_to_embed=[w.text for w in windows]))
+                             texts_to_embed=[w.text for w in windows],
+                             multilingual_texts=[w.text for w in windows] if other_language else []))
         records.append(DocumentRecord(id=doc.id, path=_stored_path(sf.path, index_dir), sha256=sha,
                                       size=stat.st_size, mtime_ns=stat.st_mtime_ns, chunks=len(chunks),
                                       chars=len(doc.text), title=doc.title,
@@ -184,14 +196,31 @@ def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, setti
         say(f"embedding {len(pending):,} sentences of {sum(1 for p in plan if p.texts_to_embed)} new or changed "
             f"document(s)")
     new_vectors = embedder.embed(pending) if pending else np.zeros((0, embedder.dim), np.float32)
+    ml_pending = [t for p in plan for t in p.multilingual_texts]
+    if ml_pending:
+        if len(ml_pending) >= PROGRESS_MIN_TEXTS:
+            say(f"embedding {len(ml_pending):,} sentences of {sum(1 for p in plan if p.multilingual_texts)} "
+                f"document(s) not in English in the multilingual space")
+        ml_new = multilingual.embed(ml_pending)
+        ml_cursor = 0
+        for p in plan:
+            if p.multilingual_texts:
+                p.multilingual = ml_new[ml_cursor:ml_cursor + len(p.multilingual_texts)]
+                ml_cursor += len(p.multilingual_texts)
     chunks_out: list[Chunk] = []
     vector_parts: list[np.ndarray] = []
     window_parts: list[np.ndarray] = []
+    ml_parts: list[np.ndarray] = []
+    ml_window_parts: list[np.ndarray] = []
     cursor = 0
     for p in plan:
         if p.vectors is None:
             p.vectors = new_vectors[cursor:cursor + len(p.texts_to_embed)]
             cursor += len(p.texts_to_embed)
+        if p.multilingual is not None and len(p.multilingual):
+            first_window = sum(len(part) for part in window_parts)
+            ml_parts.append(p.multilingual)
+            ml_window_parts.append(np.arange(first_window, first_window + len(p.windows), dtype=np.int64))
         rows = np.asarray(p.windows, dtype=np.int64).reshape(-1, 4)
         rows[:, :2] += len(chunks_out)
         window_parts.append(rows)
@@ -206,7 +235,8 @@ def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, setti
         "documents": [asdict(r) for r in records],
     }
     with IndexStore.write_lock(index_dir):
-        store = IndexStore.write(index_dir, manifest, chunks_out, texts, vectors, window_rows, settings.flat_max_vectors)
+        store = IndexStore.write(index_dir, manifest, chunks_out, texts, vectors, window_rows, settings.flat_max_vectors,
+                                 multilingual=(np.vstack(ml_parts), np.concatenate(ml_window_parts)) if ml_parts else None)
     report.wrote = True
     return store, report
 

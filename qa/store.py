@@ -10,6 +10,9 @@ Layout of an index folder:
     gen-*/faiss.index    the FAISS index over one vector per sentence window; the vectors themselves are
                          read back from it (exactly for a flat index, to 8-bit precision for IVF-SQ8), so
                          an update reuses them and no second copy takes disk or memory
+    gen-*/multilingual.npy, multilingual_windows.npy  (when some document is not in English) the second,
+                         multilingual space: a vector for each sentence window of those documents, and the
+                         window each one belongs to (searched exactly: such documents are few)
 A writer builds a whole new generation beside the live one, then swaps CURRENT with os.replace: a
 crash or kill at any moment leaves either the old or the new index, never a mixture.
 
@@ -140,6 +143,9 @@ class IndexStore:
     window_rows: np.ndarray  # (n_vectors, 4): first and last chunk row of each vector's sentence, its start, end
     faiss_index: object = None
     documents: dict[str, DocumentRecord] = field(default_factory=dict)
+    # the multilingual space: vectors (m, dim) and the window id of each, ascending (m = 0: none)
+    multilingual: np.ndarray | None = None
+    multilingual_windows: np.ndarray | None = None
     _chunk_sentences: dict[int, list[int]] | None = field(default=None, repr=False, compare=False)
 
     # --- reading ---------------------------------------------------------------------------------
@@ -198,6 +204,10 @@ class IndexStore:
             window_rows = np.load(gen / "windows.npy", allow_pickle=False)
             index = faiss.read_index(str(gen / "faiss.index"))
             documents = {d["id"]: _record(d) for d in manifest["documents"]}
+            multilingual = multilingual_windows = None
+            if manifest.get("multilingual_vectors"):
+                multilingual = np.load(gen / "multilingual.npy", allow_pickle=False)
+                multilingual_windows = np.load(gen / "multilingual_windows.npy", allow_pickle=False)
         except CorruptIndex:
             raise
         except FileNotFoundError as e:
@@ -210,9 +220,15 @@ class IndexStore:
             raise CorruptIndex(f"inconsistent files ({n} chunks, {len(window_rows)} windows, {index.ntotal} in FAISS)")
         if any(c.source not in texts or texts[c.source][c.start:c.end] != c.text for c in chunks):
             raise CorruptIndex("chunk offsets do not match the document texts")
+        if multilingual is not None and (
+                len(multilingual) != manifest["multilingual_vectors"] or multilingual_windows.shape != (len(multilingual),)
+                or (len(multilingual_windows) and (multilingual_windows.min() < 0
+                                                   or multilingual_windows.max() >= len(window_rows)))):
+            raise CorruptIndex("the multilingual vectors do not match the sentence windows")
         _enable_reconstruction(index)
         return cls(folder=gen, manifest=manifest, chunks=chunks, texts=texts,
-                   window_rows=window_rows, faiss_index=index, documents=documents)
+                   window_rows=window_rows, faiss_index=index, documents=documents,
+                   multilingual=multilingual, multilingual_windows=multilingual_windows)
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -230,24 +246,28 @@ class IndexStore:
 
     @classmethod
     def write(cls, index_dir: Path, manifest: dict, chunks: list[Chunk], texts: dict[str, str],
-              vectors: np.ndarray, window_rows: np.ndarray, flat_max: int) -> "IndexStore":
-        """Write a new generation and make it live atomically. Raises `IndexWriteError` on a disk error."""
+              vectors: np.ndarray, window_rows: np.ndarray, flat_max: int,
+              multilingual: tuple[np.ndarray, np.ndarray] | None = None) -> "IndexStore":
+        """Write a new generation and make it live atomically. Raises `IndexWriteError` on a disk error.
+
+        `multilingual`: the second space's vectors and their window ids, when some document has them."""
         import faiss
 
         index_dir = Path(index_dir)
         gen = index_dir / f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
         spec = choose_index_spec(len(vectors), flat_max)
-        manifest = {**manifest, "format_version": FORMAT_VERSION, "index_type": spec, "chunks": len(chunks)}
+        manifest = {**manifest, "format_version": FORMAT_VERSION, "index_type": spec, "chunks": len(chunks),
+                    "multilingual_vectors": len(multilingual[0]) if multilingual is not None else 0}
         try:
             index = build_faiss(vectors, spec)
             gen.mkdir(parents=True)
             _write_file(gen / "chunks.jsonl", "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in chunks))
             _write_file(gen / "documents.jsonl", "".join(
                 json.dumps({"id": k, "text": v}, ensure_ascii=False) + "\n" for k, v in texts.items()))
-            with open(gen / "windows.npy", "wb") as f:
-                np.save(f, window_rows, allow_pickle=False)
-                f.flush()
-                os.fsync(f.fileno())
+            _save_array(gen / "windows.npy", window_rows)
+            if multilingual is not None:
+                _save_array(gen / "multilingual.npy", multilingual[0].astype(np.float32))
+                _save_array(gen / "multilingual_windows.npy", multilingual[1].astype(np.int64))
             faiss.write_index(index, str(gen / "faiss.index"))
             _fsync_path(gen / "faiss.index")
             # The manifest goes last: a generation with a manifest is complete.
@@ -265,8 +285,10 @@ class IndexStore:
         cls.remove_stale_generations(index_dir, keep=gen.name)
         documents = {d["id"]: _record(d) for d in manifest["documents"]}
         _enable_reconstruction(index)
+        ml_vectors, ml_windows = multilingual if multilingual is not None else (None, None)
         return cls(folder=gen, manifest=manifest, chunks=chunks, texts=texts,
-                   window_rows=window_rows, faiss_index=index, documents=documents)
+                   window_rows=window_rows, faiss_index=index, documents=documents,
+                   multilingual=ml_vectors, multilingual_windows=ml_windows)
 
     # --- the read API of answering code: sentences, their neighbours, spans of text -----------------
 
@@ -318,6 +340,16 @@ class IndexStore:
             return np.zeros((0, self.faiss_index.d), np.float32)
         return self.faiss_index.reconstruct_batch(ids)
 
+    def multilingual_of(self, windows) -> tuple[np.ndarray, np.ndarray]:
+        """The multilingual vectors of those of `windows` that have one, and those windows."""
+        if self.multilingual is None or not len(self.multilingual):
+            return np.zeros((0, 1), np.float32), np.zeros(0, np.int64)
+        windows = np.asarray(windows, dtype=np.int64).reshape(-1)
+        at = np.searchsorted(self.multilingual_windows, windows)
+        at = np.clip(at, 0, len(self.multilingual_windows) - 1)
+        has = self.multilingual_windows[at] == windows
+        return self.multilingual[at[has]], windows[has]
+
     def vector(self, i: int) -> np.ndarray:
         """One stored vector."""
         return self.faiss_index.reconstruct(int(i))
@@ -348,6 +380,14 @@ def _enable_reconstruction(index) -> None:
         faiss.extract_index_ivf(index).make_direct_map()
     except RuntimeError:
         pass  # not an IVF index: reconstruction works as it is
+
+
+def _save_array(path: Path, array: np.ndarray) -> None:
+    """An array saved as .npy and synced to disk."""
+    with open(path, "wb") as f:
+        np.save(f, array, allow_pickle=False)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _write_file(path: Path, text: str) -> None:

@@ -53,6 +53,21 @@ def has_hangul(text: str) -> bool:
     return HANGUL.search(text) is not None
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
+def non_latin_share(text: str, sample: int = 200_000) -> float:
+    """The share of the letters of `text` (its first `sample` characters) that are not Latin script.
+
+    >>> non_latin_share("해솔 Haesol"), non_latin_share("Café"), non_latin_share("2024")
+    (0.25, 0.0, 0.0)
+    """
+    head = text[:sample]
+    letters = len(_LETTER.findall(head))
+    return round(1 - len(_LATIN_LETTER.findall(head)) / letters, 4) if letters else 0.0
+
+
 # --- figures ---------------------------------------------------------------------------------------------
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?|\b[a-z]+\b", re.IGNORECASE)
 

@@ -28,6 +28,7 @@ def settings(tmp_path) -> Settings:
         data_dir=tmp_path / "data",
         cache_dir=tmp_path / "cache",
         embedder="hashing",
+        multilingual_embedder="hashing",
         answer_threshold=0.0,
     )
 

@@ -6,7 +6,8 @@ from qa.api import Assistant
 from qa.conflicts import asked_currency, focus_of
 from qa.followups import rewrite_followup, subject_of
 from qa.generation import ScriptedGenerator
-from qa.korean import english_query, is_korean, korean_answer, korean_figure, korean_number, question_stem
+from qa.korean import KOREAN_REFUSAL, korean_amount, korean_answer, korean_number
+from qa.translation import TRANSLATE_SYSTEM
 from qa.scoring import hangul_share
 
 H = lambda q, a="...": [(q, a)]  # noqa: E731
@@ -108,40 +109,78 @@ def test_a_scoped_question_is_not_a_conflict(settings, embedder, gpu_corpus):
 
 # --- Korean --------------------------------------------------------------------------------------------
 
-def test_korean_questions_become_english_search_terms():
-    assert is_korean("발표회는 어디서 열렸어?") and not is_korean("Where was it held?")
-    query = english_query("SK텔레콤 에이닷(Adot) 서비스 가입자는 몇 명 정도야?")
-    for term in ("SK", "Telecom", "Adot", "subscribers", "how many"):
-        assert term in query
-    assert "2028" in english_query("정부는 2028년까지 GPU를 몇 장 확보하나요?")
-    assert "GPU" in english_query("정부는 2028년까지 GPU를 몇 장 확보하나요?")
+def korean_model(translations: dict[str, str], reply: str) -> ScriptedGenerator:
+    """A scripted model that translates the questions it is given and replies `reply` to the prompt."""
+    def script(messages):
+        if messages[0]["content"] == TRANSLATE_SYSTEM:
+            return translations[messages[-1]["content"]]
+        return reply
+    return ScriptedGenerator(script)
 
 
-def test_korean_figures_and_frames():
-    assert korean_number(10_000_000) == "1,000만" and korean_number(10.1e12) == "10.1조" and korean_number(1.1e9) == "11억"
-    assert korean_figure("It serves more than 10 million subscribers.", set()) == "1,000만 명 이상"
-    assert korean_figure("ranking third worldwide and 18th in AI adoption", set()) == "18위"
-    assert korean_figure("A.X K1 has 519 billion parameters", set()).startswith("5,190억")
-    assert question_stem("국가 AI 모델 프로젝트 첫 발표회는 어디서 열렸어?") == "국가 AI 모델 프로젝트 첫 발표회는"
-    text = korean_answer("첫 발표회는 어디서 열렸어?", "first presentation where held",
-                         "The first major presentation happened on December 30, 2025, at COEX in Seoul.")
-    assert "COEX" in text and hangul_share(text) >= 0.5
+def test_no_glossary_is_left():
+    import qa.korean as korean
+
+    assert not hasattr(korean, "GLOSSARY") and not hasattr(korean, "english_query")
 
 
-def test_korean_question_is_answered_in_korean_citing_english(settings, embedder, corpus):
-    model = ScriptedGenerator(lambda m: "Korea has 1,012 industrial robots per 10,000 workers.")
+@pytest.mark.parametrize("question, phrase, expected", [
+    ("한국의 로봇 밀도는 근로자 1만 명당 몇 대예요?", "1,012 robots", "한국의 로봇 밀도는 근로자 1만 명당 1,012대입니다."),
+    ("정부는 2030년까지 GPU를 몇 장 확보할 계획인가요?", "260,000", "정부는 2030년까지 GPU를 260,000장입니다."),
+    ("2026년 AI 예산은 얼마예요?", "10.1 trillion won", "2026년 AI 예산은 10조 1,000억 원입니다."),
+    ("가입자는 몇 명이야?", "more than 10 million", "가입자는 1,000만명 이상입니다."),
+    ("AI 기본법은 언제부터 시행돼요?", "January 22, 2026", "AI 기본법은 2026년 1월 22일입니다."),
+    ("한국은 몇 위야?", "third", "한국은 3위입니다."),
+])
+def test_korean_frames_keep_the_figure_exact(question, phrase, expected):
+    assert korean_answer(question, phrase) == expected
+    assert hangul_share(expected) >= 0.5
+
+
+def test_counts_are_never_rounded():
+    assert korean_number(52_000) == "5만 2,000" and korean_number(10.1e12) == "10조 1,000억"
+    assert korean_number(1.1e9) == "11억" and korean_number(519e9) == "5,190억"
+    assert korean_amount("52,000") == "52,000"  # written as the document writes it
+
+
+def test_a_latin_name_gets_enough_korean_around_it():
+    text = korean_answer("누가 과기정통부 장관이에요?", "Bae Kyung-hoon")
+    assert "Bae Kyung-hoon" in text and hangul_share(text) >= 0.5
+
+
+def test_korean_question_is_translated_answered_in_korean_citing_english(settings, embedder, corpus):
+    question = "한국의 로봇 밀도는 근로자 10,000명당 몇 대인가요?"
+    model = korean_model({question: "How many industrial robots per 10,000 workers does Korea have?"}, "1,012")
     a = Assistant.from_paths([corpus], index=settings.index_dir, settings=settings, embedder=embedder, generator=model)
-    answer = a.ask("한국의 로봇 밀도는 근로자 10,000명당 몇 대인가요?")
+    answer = a.ask(question)
     assert not answer.refused and hangul_share(answer.text) >= 0.5
     assert "1,012" in answer.text and answer.citations[0].source == "robots.txt"
     assert "1,012" in answer.citations[0].quote  # the English sentence is the evidence
+    assert answer.rewritten == "How many industrial robots per 10,000 workers does Korea have?"
+
+
+def test_a_korean_follow_up_is_read_through_the_translations(settings, embedder, corpus):
+    first, second = "LG는 작년에 무엇을 출시했어?", "그건 누가 만들었어?"
+    model = korean_model({first: "What did LG release last year?", second: "Who built it?"}, "LG")
+    a = Assistant.from_paths([corpus], index=settings.index_dir, settings=settings, embedder=embedder, generator=model)
+    answer = a.ask(second, history=[(first, "LG는 작년에 Exaone 4.0입니다.")])
+    assert answer.rewritten and "Exaone 4.0" in answer.rewritten
 
 
 def test_korean_refusal_is_in_korean(settings, embedder, corpus):
-    a = Assistant.from_paths([corpus], index=settings.index_dir, settings=settings, embedder=embedder,
-                             generator=ScriptedGenerator(lambda m: "Samsung Gauss has 99 billion parameters."))
-    answer = a.ask("삼성 가우스의 매개변수는 몇 개인가요?")
-    assert answer.refused and hangul_share(answer.text) >= 0.5
+    question = "삼성 가우스의 매개변수는 몇 개인가요?"
+    model = korean_model({question: "How many parameters does Samsung Gauss have?"}, "99 billion")
+    a = Assistant.from_paths([corpus], index=settings.index_dir, settings=settings, embedder=embedder, generator=model)
+    answer = a.ask(question)
+    assert answer.refused and answer.text == KOREAN_REFUSAL
+
+
+def test_a_translation_that_fails_falls_back_to_the_question_as_asked(settings, embedder, corpus):
+    question = "로봇 밀도는?"
+    model = korean_model({question: "로봇 밀도는?"}, "1,012")  # the model "translates" into Korean again
+    a = Assistant.from_paths([corpus], index=settings.index_dir, settings=settings, embedder=embedder, generator=model)
+    answer = a.ask(question)
+    assert answer.rewritten is None  # nothing was translated, and nothing pretends it was
 
 
 @pytest.mark.parametrize("history, question, expected", [

@@ -72,7 +72,7 @@ def test_the_scorer_imports_nothing_of_qa():
 
 def test_rewriters_need_nothing_of_answering():
     edges = graph()
-    for rewriter in ("followups", "korean"):
+    for rewriter in ("followups", "translation", "korean"):
         assert not edges[rewriter] & ANSWERING, rewriter
 
 
