@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 
 from .errors import DocumentError
 from .formats import load_docx, load_html, load_markdown, load_pdf, load_plain
+from .sentences import sentence_spans
 from .text import table_cells
 
 MAX_TITLE_CHARS = 120
@@ -59,19 +60,48 @@ def title_of(doc_id: str, text: str) -> str:
 
 
 def title_from_text(doc_id: str, text: str) -> str:
-    """A title for a document whose format states none: its first line of at most `MAX_LINE_TITLE`
-    characters that is neither a table row nor a list item, else its file name.
+    """A title for a document whose format states none: its first line when that line is short (at most
+    `MAX_LINE_TITLE` characters, not a table row nor a list item); when the document opens with a
+    paragraph instead (an article with no headline line), its opening sentence, cut after its first
+    clause to fit; else its first short line further down; else its file name.
 
+    A section heading further down names one part of the document, so the opening sentence, which says
+    what the whole is about, comes before it.
+
+    >>> title_from_text("a.txt", "Harbour works\\nThe harbour opened in 1931.")
+    'Harbour works'
+    >>> title_from_text("a.txt", "The harbour of Tollen is the oldest working port of the coast, rebuilt twice "
+    ...                 "since 1931, and its trade doubled in ten years. It has three docks.\\n- Docks\\nDocks")
+    'The harbour of Tollen is the oldest working port of the coast'
     >>> title_from_text("a.txt", "x" * 300 + "\\n- a bullet\\nHarbour works\\nMore.")
     'Harbour works'
     >>> title_from_text("dir/b.txt", "x" * 300)
     'b.txt'
     """
-    for line in text.split("\n"):
-        line = line.strip()
-        if 0 < len(line) <= MAX_LINE_TITLE and table_cells(line) is None and not _LIST_ITEM.match(line):
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    if lines and len(lines[0]) > MAX_LINE_TITLE:
+        lead = _opening_clause(lines[0])
+        if lead:
+            return lead
+    for line in lines:
+        if len(line) <= MAX_LINE_TITLE and table_cells(line) is None and not _LIST_ITEM.match(line):
             return line.lstrip("#").strip() or line
     return Path(doc_id).name
+
+
+def _opening_clause(paragraph: str) -> str | None:
+    """The paragraph's first sentence when it fits a title, else that sentence up to the last clause break
+    (a comma, semicolon or dash); None when the paragraph is not prose (no sentence, no break)."""
+    spans = sentence_spans(paragraph)
+    if not spans:
+        return None
+    first = paragraph[spans[0][0]:spans[0][1]].strip()
+    if len(first.split()) < 4:
+        return None
+    if len(first) <= MAX_LINE_TITLE:
+        return first.rstrip(".")
+    breaks = [m.start() for m in re.finditer(r",\s|;\s|\s[–—-]\s", first) if 20 <= m.start() <= MAX_LINE_TITLE]
+    return first[:breaks[0]].strip() if breaks else None
 
 
 # --- encodings ---------------------------------------------------------------------------------

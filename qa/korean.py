@@ -218,7 +218,12 @@ def korean_value(question: str, phrase: str) -> str:
     ('3위', '30,600대', 'Arden Hall')
     >>> korean_value("언제 열렸어?", "January 22, 2026"), korean_value("몇 위야?", "18th")
     ('2026년 1월 22일', '18위')
+    >>> korean_value("얼마예요?", "1,240억 원")
+    '1,240억 원'
+
     """
+    if HANGUL.search(phrase):
+        return phrase.strip(" .")  # Korean already: a Korean document's own words
     found = question_word(question)
     asks = found[0] if found else ""
     counter = counter_of(question) if asks == "몇" else None

@@ -36,11 +36,14 @@ SETS = {"dev": (ROOT / "seeds", {"tune": ROOT / "tests" / "data" / "dev.jsonl"})
 for _name in ("wiki", "reviews", "tables"):
     SETS[_name] = (PUBLIC / _name / "corpus", {split: PUBLIC / _name / f"{split}.jsonl" for split in ("tune", "check")})
 # Sets whose rows name their corpus ("corpus": seeds, wiki, reviews, tables): written for the reader issue.
-CORPORA = {"seeds": ROOT / "seeds", **{n: PUBLIC / n / "corpus" for n in ("wiki", "reviews", "tables")}}
+CORPORA = {"seeds": ROOT / "seeds", **{n: PUBLIC / n / "corpus" for n in ("wiki", "reviews", "tables")},
+           "korean_docs": ROOT / "tests" / "data" / "korean_docs"}
 MIXED = {"conflicts": ROOT / "tests" / "data" / "conflicts.jsonl",
          "followups": ROOT / "tests" / "data" / "followups.jsonl",
          "followups_public": ROOT / "tests" / "data" / "followups_public.jsonl",
-         "korean": ROOT / "tests" / "data" / "korean.jsonl", "korean_en": ROOT / "tests" / "data" / "korean_en.jsonl"}
+         "korean": ROOT / "tests" / "data" / "korean.jsonl", "korean_en": ROOT / "tests" / "data" / "korean_en.jsonl",
+         "korean_docs": ROOT / "tests" / "data" / "korean_docs.jsonl",
+         "korean_docs_en": ROOT / "tests" / "data" / "korean_docs_en.jsonl"}
 README_START, README_END = "<!-- public-eval:start -->", "<!-- public-eval:end -->"
 
 
