@@ -21,13 +21,21 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import Sequence
 
 from .generation import Generator
+from .korean import hangul_share
 from .text import has_hangul
 
 TRANSLATE_SYSTEM = ("Translate the user's question from Korean into English. Keep every name, number and unit "
                     "exactly. Reply with the English question only.")
+# The second pass: the sentences the first translation found, so names and terms take the documents' spelling
+# (a place transliterated into Hangul is otherwise often turned into another place).
+CONTEXT_SYSTEM = ("Translate the user's question from Korean into English. The question is about the texts "
+                  "below: where it names something they name, use their English spelling. Keep every number "
+                  "and unit exactly. Reply with the English question only.")
 MAX_TOKENS = 60
+MAX_HANGUL_SHARE = 0.3  # a name the model leaves in Hangul is fine; a reply mostly in Korean is no translation
 CACHE_SIZE = 512  # questions; a chat's earlier turns are translated again for its follow-ups
 
 
@@ -48,13 +56,15 @@ def clean_translation(reply: str, question: str) -> str | None:
     'How many GPUs?'
     >>> clean_translation("정부는 몇 장?", "정부는 몇 장?") is None
     True
+    >>> clean_translation("How many tokens was SK텔레콤's AX 3.1 Lite trained on?", "...")  # a name left as written
+    "How many tokens was SK텔레콤's AX 3.1 Lite trained on?"
     """
     line = next((x.strip() for x in reply.strip().splitlines() if x.strip()), "")
     line = line.strip("\"'“”‘’` ")
     for prefix in ("English:", "Translation:", "Question:"):
         if line.lower().startswith(prefix.lower()):
             line = line[len(prefix):].strip()
-    if not line or has_hangul(line) or len(line) > 4 * len(question) + 40:
+    if not line or hangul_share(line) > MAX_HANGUL_SHARE or len(line) > 4 * len(question) + 40:
         return None
     return line
 
@@ -64,22 +74,29 @@ class QuestionTranslator:
 
     def __init__(self, generator: Generator) -> None:
         self.generator = generator
-        self._cache: OrderedDict[str, str | None] = OrderedDict()
+        self._cache: OrderedDict[tuple, str | None] = OrderedDict()
         self._lock = threading.Lock()
 
-    def english(self, question: str) -> str | None:
-        """The English question, or None when `question` needs no translation or the model gave none."""
+    def english(self, question: str, context: Sequence[str] = ()) -> str | None:
+        """The English question, or None when `question` needs no translation or the model gave none.
+        `context`: English sentences the question is likely about (their names are spelt as they spell them)."""
         if not needs_translation(question):
             return None
+        key = (question, tuple(context))
         with self._lock:
-            if question in self._cache:
-                self._cache.move_to_end(question)
-                return self._cache[question]
-        messages = [{"role": "system", "content": TRANSLATE_SYSTEM}, {"role": "user", "content": question}]
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        if context:
+            texts = "\n".join(f"- {c}" for c in context)
+            messages = [{"role": "system", "content": f"{CONTEXT_SYSTEM}\n\nTexts:\n{texts}"},
+                        {"role": "user", "content": question}]
+        else:
+            messages = [{"role": "system", "content": TRANSLATE_SYSTEM}, {"role": "user", "content": question}]
         reply = "".join(self.generator.stream(messages, max_tokens=MAX_TOKENS))
         english = clean_translation(reply, question)
         with self._lock:
-            self._cache[question] = english
+            self._cache[key] = english
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
         return english

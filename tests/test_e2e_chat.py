@@ -136,6 +136,13 @@ def test_a_seed_question_streams_then_shows_a_cited_answer(page, server):
     page.screenshot(path=str(_shots(server) / "chat.png"), full_page=True)
 
 
+def test_a_korean_question_is_answered_in_korean_on_the_page(page, server):
+    seen = _ask(page, "한국에 설치된 산업용 로봇은 몇 대야?", "30,600")
+    assert any("English" in s for s in seen[:-1]), seen  # the translation step shows as progress
+    assert "30,600대입니다" in seen[-1]  # the Korean frame, the count with the question's counter
+    assert "30,600" in page.inner_text("#qa-sources mark")  # the English sentence is the cited passage
+
+
 def test_an_uploaded_document_answers_the_next_question(page, server, tmp_path):
     doc = tmp_path / "zephyr notes.txt"
     doc.write_text("Zephyr Robotics\n\nZephyr Robotics opened a factory in Daejeon that builds 4,321 delivery drones "

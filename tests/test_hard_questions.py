@@ -7,7 +7,7 @@ from qa.conflicts import asked_currency, focus_of
 from qa.followups import rewrite_followup, subject_of
 from qa.generation import ScriptedGenerator
 from qa.korean import KOREAN_REFUSAL, korean_amount, korean_answer, korean_number
-from qa.translation import TRANSLATE_SYSTEM
+from qa.translation import CONTEXT_SYSTEM, TRANSLATE_SYSTEM
 from qa.scoring import hangul_share
 
 H = lambda q, a="...": [(q, a)]  # noqa: E731
@@ -112,7 +112,7 @@ def test_a_scoped_question_is_not_a_conflict(settings, embedder, gpu_corpus):
 def korean_model(translations: dict[str, str], reply: str) -> ScriptedGenerator:
     """A scripted model that translates the questions it is given and replies `reply` to the prompt."""
     def script(messages):
-        if messages[0]["content"] == TRANSLATE_SYSTEM:
+        if messages[0]["content"].startswith((TRANSLATE_SYSTEM, CONTEXT_SYSTEM)):  # either pass
             return translations[messages[-1]["content"]]
         return reply
     return ScriptedGenerator(script)
