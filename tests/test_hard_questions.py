@@ -304,3 +304,13 @@ def test_a_series_of_figures_in_one_sentence_is_not_a_conflict(settings, embedde
     (folder / "dams.txt").write_text("Dams\n\nThe three dams of the Vell valley are 88 m, 91 m and 73 m tall.\n")
     answer = _assistant(settings, embedder, folder, "88 m").ask("How tall is the dam of the Vell valley?")
     assert not answer.refused and not answer.conflict
+
+
+def test_a_korean_question_keeps_to_the_documents_it_is_given(settings, embedder, corpus):
+    question = "한국의 로봇 밀도는 근로자 10,000명당 몇 대인가요?"
+    model = korean_model({question: "How many industrial robots per 10,000 workers does Korea have?"}, "1,012")
+    a = Assistant.from_paths([corpus], index=settings.index_dir, settings=settings, embedder=embedder, generator=model)
+    assert not a.ask(question, sources=["robots.txt"]).refused
+    restricted = a.ask(question, sources=["budget.txt"])
+    assert restricted.refused and restricted.text == KOREAN_REFUSAL
+    assert {p.source for p in restricted.passages} <= {"budget.txt"}
