@@ -212,15 +212,15 @@ def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, setti
     window_parts: list[np.ndarray] = []
     ml_parts: list[np.ndarray] = []
     ml_window_parts: list[np.ndarray] = []
-    cursor = 0
+    cursor = windows_so_far = 0
     for p in plan:
         if p.vectors is None:
             p.vectors = new_vectors[cursor:cursor + len(p.texts_to_embed)]
             cursor += len(p.texts_to_embed)
         if p.multilingual is not None and len(p.multilingual):
-            first_window = sum(len(part) for part in window_parts)
             ml_parts.append(p.multilingual)
-            ml_window_parts.append(np.arange(first_window, first_window + len(p.windows), dtype=np.int64))
+            ml_window_parts.append(np.arange(windows_so_far, windows_so_far + len(p.windows), dtype=np.int64))
+        windows_so_far += len(p.windows)
         rows = np.asarray(p.windows, dtype=np.int64).reshape(-1, 4)
         rows[:, :2] += len(chunks_out)
         window_parts.append(rows)
