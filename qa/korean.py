@@ -31,6 +31,10 @@ ACCORDING_TO_THE_DOCUMENTS = "문서에 따르면"
 # Question words, longest first: the answer replaces the question from here on.
 QUESTION_WORDS = ("얼마나", "얼마", "언제", "어디", "누구", "누가", "무엇", "무슨", "어떤", "어느", "어떻게", "왜", "뭐", "몇")
 COUNT_WORDS = ("몇", "얼마")  # questions that ask for an amount
+# What each question word asks, as the English question words a faithful translation holds (one of them).
+ASKS_IN_ENGLISH = {"어디": ("where", "which", "what"), "언제": ("when", "what", "which", "how long"),
+                   "누구": ("who", "whom", "whose", "which", "what"), "누가": ("who", "whom", "whose", "which", "what"),
+                   "왜": ("why", "what", "how"), "몇": ("how", "what", "which"), "얼마": ("how", "what", "which")}
 # A counter written after 몇 ("몇 대", "몇 %", "몇 퍼센트"): the unit the answer's count takes.
 COUNTER = re.compile(rf"몇\s*(%|퍼센트|[{HANGUL_SYLLABLES}]{{1,2}}?)(?=[{HANGUL_SYLLABLES}]*[?？.\s]|$)")
 PERCENT_WORDS = ("퍼센트", "%")
@@ -171,6 +175,24 @@ def question_word(question: str) -> tuple[str, int] | None:
                     best = (word, m.start())
                 break
     return best
+
+
+def keeps_question_word(korean: str, english: str) -> bool:
+    """False when a translation asks something else than the Korean question ("어디서" translated "When...").
+
+    >>> keeps_question_word("발표회는 어디서 열렸어?", "When was the showcase held?")
+    False
+    >>> keeps_question_word("발표회는 어디서 열렸어?", "Where was the showcase held?")
+    True
+    >>> keeps_question_word("발표회 열렸어?", "Was the showcase held?")   # no question word: nothing to keep
+    True
+    """
+    found = question_word(korean)
+    expected = ASKS_IN_ENGLISH.get(found[0]) if found else None
+    if not expected:
+        return True
+    words = set(re.findall(r"[a-z]+", english.lower()))
+    return any(all(w in words for w in phrase.split()) for phrase in expected)
 
 
 def question_stem(question: str) -> str:

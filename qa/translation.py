@@ -24,7 +24,7 @@ from collections import OrderedDict
 from typing import Sequence
 
 from .generation import Generator
-from .korean import hangul_share
+from .korean import hangul_share, keeps_question_word
 from .text import has_hangul
 
 TRANSLATE_SYSTEM = ("Translate the user's question from Korean into English. Keep every name, number and unit "
@@ -78,7 +78,8 @@ class QuestionTranslator:
         self._lock = threading.Lock()
 
     def english(self, question: str, context: Sequence[str] = ()) -> str | None:
-        """The English question, or None when `question` needs no translation or the model gave none.
+        """The English question, or None when `question` needs no translation or the model gave none (or one
+        that asks something else: "어디" translated with no where-word, see `keeps_question_word`).
         `context`: English sentences the question is likely about (their names are spelt as they spell them)."""
         if not needs_translation(question):
             return None
@@ -95,6 +96,8 @@ class QuestionTranslator:
             messages = [{"role": "system", "content": TRANSLATE_SYSTEM}, {"role": "user", "content": question}]
         reply = "".join(self.generator.stream(messages, max_tokens=MAX_TOKENS))
         english = clean_translation(reply, question)
+        if english is not None and not keeps_question_word(question, english):
+            english = None  # the found sentences can pull a "where" towards the date they state
         with self._lock:
             self._cache[key] = english
             while len(self._cache) > CACHE_SIZE:

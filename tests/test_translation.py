@@ -44,3 +44,9 @@ def test_replies_that_are_not_a_translation_are_refused():
     assert clean_translation("얼마예요?", "얼마예요?") is None  # Korean again
     assert clean_translation("The answer is that " + "very " * 40 + "long.", "얼마?") is None  # an essay
     assert clean_translation("Translation: How much is it?", "얼마예요?") == "How much is it?"
+
+
+def test_a_translation_that_asks_something_else_is_not_taken():
+    model = Recording("When did the first showcase take place?")
+    translator = QuestionTranslator(model)
+    assert translator.english("첫 발표회는 어디서 열렸어?", ["The showcase happened on May 3, at Arden Hall."]) is None
