@@ -109,11 +109,12 @@ class Answerer:
         t0 = time.perf_counter()
         raw_pieces, verifier = raw, self.verifier  # `raw` is the reply's text below
         korean = is_korean(question)
+        english = None
         if korean:
             yield Progress("translating", "Reading the question in English")
-            self.translator.english(question)  # the first translation, now (the rewriter below reads it remembered)
+            english = self.translator.english(question)
         yield Progress("searching", "Searching the documents")
-        query, rewritten, retrieval = self._rewrite_and_retrieve(question, history)
+        query, rewritten, retrieval = self._rewrite_and_retrieve(question, english, history)
         candidates = candidate_sentences(self.retriever, retrieval, query)
         facts = facts_for_prompt(candidates, verifier.min_relevance, self.context_sentences)
         timings = {"retrieve_s": time.perf_counter() - t0}
@@ -209,16 +210,15 @@ class Answerer:
         yield Answer(question, text, False, citations, shown_from.passages, conflict=conflict, rewritten=rewritten,
                      raw=raw, timings=timings, confidence=confidence, features=features)
 
-    def _rewrite_and_retrieve(self, question: str, history: Sequence[tuple[str, str]] | None
+    def _rewrite_and_retrieve(self, question: str, english: str | None, history: Sequence[tuple[str, str]] | None
                               ) -> tuple[str, str | None, Retrieval]:
         """The rewriters, then retrieval: the question searched (and read), what it was rewritten into, and the
-        passages. A Korean question is translated (the earlier Korean questions too, for the follow-up
-        rewriter), searched in English and as asked, then translated again beside the sentences found, so
+        passages. `english` is a Korean question's first translation (None for an English question, or when
+        the model gave none). The earlier Korean questions are translated too, for the follow-up rewriter; the
+        question is searched in English and as asked, then translated again beside the sentences found, so
         names take the documents' spelling (27 of 64 Korean questions right against 24 without it,
         tests/data/korean.jsonl). Evidence in another script is read with the question as asked."""
-        english = None
         if is_korean(question):
-            english = self.translator.english(question)
             history = [(self.translator.english(u) or u if is_korean(u or "") else u, a) for u, a in history or []]
         followup = rewrite_followup(english or question, history, is_generic=lambda n: not self.verifier.distinctive(n))
         query = followup or english or question

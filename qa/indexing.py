@@ -23,7 +23,7 @@ from .embedding import PROGRESS_MIN_TEXTS, Embedder, multilingual_embedder
 from .errors import IndexUnavailable, QAError
 from .settings import Settings
 from .store import CorruptIndex, DocumentRecord, IndexStore, OlderIndex
-from .text import non_latin_share
+from .text import OTHER_SCRIPT_SHARE, in_other_script
 
 def _pipeline_version() -> str:
     """A hash of the code that decides what an index holds (loading, normalization, chunking):
@@ -97,7 +97,7 @@ def compatibility(embedder: Embedder, settings: Settings) -> dict:
         "embedder": {"name": embedder.name, "dim": embedder.dim, "max_tokens": embedder.max_tokens},
         "chunking": {"max_tokens": settings.chunk_tokens, "overlap_tokens": settings.chunk_overlap_tokens},
         "multilingual": {"name": multilingual.name, "dim": multilingual.dim,
-                         "min_share": settings.multilingual_min_share} if multilingual else None,
+                         "min_share": OTHER_SCRIPT_SHARE} if multilingual else None,
     }
 
 
@@ -172,7 +172,7 @@ def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, setti
             continue
         chunks = chunk_document(doc, embedder, settings.chunk_tokens, settings.chunk_overlap_tokens)
         windows = sentence_windows(doc, chunks, embedder, settings.chunk_tokens)
-        other_language = multilingual is not None and non_latin_share(doc.text) >= settings.multilingual_min_share
+        other_language = multilingual is not None and in_other_script(doc.text)
         plan.append(_Planned(doc.id, doc.text, chunks, [(w.first_chunk, w.last_chunk, w.start, w.end) for w in windows],
                              texts_to_embed=[w.text for w in windows],
                              multilingual_texts=[w.text for w in windows] if other_language else []))

