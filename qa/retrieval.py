@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (BM25) rankings fused by reciprocal rank.
+"""Hybrid retrieval: dense (the store's vector search) and lexical (BM25) rankings fused by reciprocal rank.
 
 Example:
     >>> retriever = Retriever(store, embedder)          # doctest: +SKIP
@@ -24,8 +24,6 @@ from .store import IndexStore
 from .text import has_hangul
 
 Mode = Literal["hybrid", "dense", "lexical"]
-# A search restricted to at most this many sentence vectors scores them exactly (a few ms at 50k).
-EXACT_SUBSET_MAX = 50_000
 
 
 @dataclass(frozen=True)
@@ -108,6 +106,18 @@ class Analyzer:
 
 # --- retriever -----------------------------------------------------------------------------------
 
+def lexical_corpus(chunks: list, texts: dict[str, str], analyzer: Analyzer) -> list[list[str]]:
+    """The terms BM25 indexes for each chunk: its text with its document's title, as `analyzer` reads them.
+
+    >>> from qa.chunking import Chunk
+    >>> text = "Robots\\n\\nThey cheer."
+    >>> lexical_corpus([Chunk("c1", "d.txt", 8, 19, "They cheer.")], {"d.txt": text}, Analyzer())
+    [['robot', 'cheer']]
+    """
+    titles = {doc_id: title_of(doc_id, text) for doc_id, text in texts.items()}
+    return [analyzer.terms(embedding_input(c, titles[c.source])) for c in chunks]
+
+
 def rrf_fuse(rankings: list[list[int]], k: int = 60) -> list[tuple[int, float]]:
     """Reciprocal-rank fusion: each item scores the sum of 1 / (k + rank) over the rankings it is in.
 
@@ -134,15 +144,12 @@ class Retriever:
         self.multilingual = multilingual if store.multilingual is not None and len(store.multilingual) else None
         self.rrf_k = rrf_k
         self.analyzer = Analyzer()
-        titles = {doc_id: title_of(doc_id, text) for doc_id, text in store.texts.items()}
-        corpus = [self.analyzer.terms(embedding_input(c, titles[c.source])) for c in store.chunks]
+        corpus = lexical_corpus(store.chunks, store.texts, self.analyzer)
         self._bm25 = None
-        if any(corpus):
+        if not store.engine_bm25 and any(corpus):  # an engine with BM25 of its own ranks in there
             self._bm25 = bm25s.BM25()
             self._bm25.index([terms or [""] for terms in corpus], show_progress=False)
         self._lock = threading.Lock()
-        self._rows_by_source: dict[str, np.ndarray] | None = None
-        self._windows_by_source: dict[str, np.ndarray] | None = None
         self._sentence_df: dict[str, int] | None = None
         self._df: dict[str, int] = {}
         for terms in corpus:
@@ -165,39 +172,21 @@ class Retriever:
                       sources: Collection[str] | None = None) -> list[tuple[int, float]]:
         """Chunk rows by the cosine similarity of their best sentence window to the query, best first.
 
-        With `sources`, only the windows of those documents are scored (exactly, or through a FAISS id
-        selector above EXACT_SUBSET_MAX windows), so the ranking is the best of those documents, not a
-        global ranking filtered down.
+        With `sources`, only the windows of those documents are searched (see `IndexStore.search_windows`),
+        so the ranking is the best of those documents, not a global ranking filtered down.
         """
-        n_windows = len(self.store.window_rows)
-        if not n_windows:
+        if not len(self.store.window_rows):
             return []
         vector = self.embed_query(query) if isinstance(query, str) else query
-        want = 4 * depth  # several windows map to one chunk: look deeper than `depth` to fill `depth` chunks
-        if sources is not None:
-            windows = self.windows_of(sources)
-            if not len(windows):
-                return []
-            if len(windows) <= EXACT_SUBSET_MAX:
-                # exact scores over the named documents' own vectors: an IVF index probing a few lists
-                # could miss a document whose sentences sit in other lists
-                exact = self.store.vectors_of(windows) @ vector
-                order = np.argsort(-exact, kind="stable")[:want]
-                scores, hits = exact[order].reshape(1, -1), windows[order].reshape(1, -1)
-            else:
-                scores, hits = self.store.faiss_index.search(vector.reshape(1, -1), min(len(windows), want),
-                                                             params=_search_params(self.store.faiss_index, windows))
-        else:
-            scores, hits = self.store.faiss_index.search(vector.reshape(1, -1), min(n_windows, want))
-        return self._chunk_ranking(hits[0], scores[0], depth)
+        # several windows map to one chunk: look deeper than `depth` to fill `depth` chunks
+        scores, hits = self.store.search_windows(vector, 4 * depth, sources)
+        return self._chunk_ranking(hits, scores, depth)
 
     def _chunk_ranking(self, windows, scores, depth: int) -> list[tuple[int, float]]:
-        """Chunk rows ranked by the best score of their sentence windows (`windows` best first; -1 is
-        FAISS's "no hit"): a window lying in two overlapping chunks ranks both."""
+        """Chunk rows ranked by the best score of their sentence windows (`windows` best first): a window
+        lying in two overlapping chunks ranks both."""
         best: dict[int, float] = {}
         for w, score in zip(windows, scores):
-            if w < 0:
-                continue
             first, last = self.store.window_rows[w, :2]
             for row in range(int(first), int(last) + 1):
                 best.setdefault(row, float(score))
@@ -223,11 +212,13 @@ class Retriever:
         """Chunk rows by BM25 score, best first; rows that share no term with the query are left out.
         With `sources`, only the chunks of those documents are ranked; `also` (the question as asked, when
         `query` is its translation) adds its terms."""
-        if self._bm25 is None:
-            return []
         terms = self.analyzer.terms(query)
         if also:
             terms = list(dict.fromkeys(terms + self.analyzer.terms(also)))
+        if self.store.engine_bm25:
+            return self.store.bm25_ranking(terms, depth, sources) if terms else []
+        if self._bm25 is None:
+            return []
         ids = self._bm25.get_tokens_ids(terms)
         if not ids:
             return []
@@ -241,17 +232,12 @@ class Retriever:
         return [(int(r), float(scores[r])) for r in order if scores[r] > 0]
 
     def rows_of(self, sources: Collection[str]) -> np.ndarray:
-        """The chunk rows of the documents `sources` (document ids; one id may be a plain string), in index order."""
-        if self._rows_by_source is None:
-            self._rows_by_source = _ids_by_source(c.source for c in self.store.chunks)
-        return _ids_of(self._rows_by_source, sources)
+        """The chunk rows of the documents `sources`, in index order."""
+        return self.store.rows_of(sources)
 
     def windows_of(self, sources: Collection[str]) -> np.ndarray:
         """The sentence windows (vector ids) of the documents `sources`, in index order."""
-        if self._windows_by_source is None:
-            chunks = self.store.chunks
-            self._windows_by_source = _ids_by_source(chunks[int(first)].source for first in self.store.window_rows[:, 0])
-        return _ids_of(self._windows_by_source, sources)
+        return self.store.windows_of(sources)
 
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid",
                sources: Collection[str] | None = None) -> list[Passage]:
@@ -317,36 +303,3 @@ def _query_vector(embedder: Embedder, query: str) -> np.ndarray:
     a question unlike a passage)."""
     embed_query = getattr(embedder, "embed_query", None)
     return embed_query(query)[0] if embed_query is not None else embedder.embed([query])[0]
-
-
-def _ids_by_source(owners) -> dict[str, np.ndarray]:
-    """Position ids grouped by the document that owns each position."""
-    mapping: dict[str, list[int]] = {}
-    for i, source in enumerate(owners):
-        mapping.setdefault(source, []).append(i)
-    return {doc: np.asarray(ids, dtype=np.int64) for doc, ids in mapping.items()}
-
-
-def _ids_of(by_source: dict[str, np.ndarray], sources: Collection[str]) -> np.ndarray:
-    """The sorted ids of the documents `sources` (a plain string is one document id)."""
-    sources = [sources] if isinstance(sources, str) else sources
-    parts = [by_source[doc] for doc in set(sources) if doc in by_source]
-    return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
-
-
-def _search_params(index, ids: np.ndarray):
-    """FAISS search parameters that restrict a search to the vector ids `ids` (an IVF index probes every list)."""
-    import faiss
-
-    selector = faiss.IDSelectorBatch(ids)
-    try:
-        ivf = faiss.extract_index_ivf(index)
-    except RuntimeError:
-        ivf = None
-    if ivf is not None:
-        # every list is probed: the allowed vectors may sit in any of them
-        params = faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nlist)
-    else:
-        params = faiss.SearchParameters(sel=selector)
-    params._selector = selector  # keep the selector alive as long as the parameters (SWIG holds a raw pointer)
-    return params

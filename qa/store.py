@@ -36,12 +36,15 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Collection, Iterable
 
 import numpy as np
 
 from .chunking import Chunk
 from .errors import IndexWriteError
 
+# with `sources`, documents of up to this many sentence windows are searched exactly (see search_windows)
+EXACT_SUBSET_MAX = 50_000
 FORMAT_VERSION = 4  # 4: documents have a title, the date added and page/heading marks
 CURRENT = "CURRENT"
 
@@ -147,6 +150,8 @@ class IndexStore:
     multilingual: np.ndarray | None = None
     multilingual_windows: np.ndarray | None = None
     _chunk_sentences: dict[int, list[int]] | None = field(default=None, repr=False, compare=False)
+    _rows_by_source: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    _windows_by_source: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -333,6 +338,51 @@ class IndexStore:
         """The text of document `source` between `start` and `end`, clipped to the document."""
         return self.texts[source][max(0, start):max(0, end)]
 
+    # --- search: the answer side asks the store, whichever engine holds the vectors --------------------
+
+    kind = "faiss"  # which back-end this is (settings: QA_STORE)
+    engine_bm25 = False  # True: the engine ranks by BM25 itself (`bm25_ranking`); else the retriever does
+
+    def rows_of(self, sources: Collection[str]) -> np.ndarray:
+        """The chunk rows of the documents `sources` (document ids; one id may be a plain string), in index order."""
+        if self._rows_by_source is None:
+            self._rows_by_source = _ids_by_source(c.source for c in self.chunks)
+        return _ids_of(self._rows_by_source, sources)
+
+    def windows_of(self, sources: Collection[str]) -> np.ndarray:
+        """The sentence windows (vector ids) of the documents `sources`, in index order."""
+        if self._windows_by_source is None:
+            self._windows_by_source = _ids_by_source(self.chunks[int(first)].source for first in self.window_rows[:, 0])
+        return _ids_of(self._windows_by_source, sources)
+
+    def search_windows(self, vector: np.ndarray, want: int,
+                       sources: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The (at most) `want` sentence windows most similar to the unit `vector`, best first, as (scores,
+        window ids); with `sources`, of those documents only: exactly up to EXACT_SUBSET_MAX of their
+        windows (an IVF index probing a few lists could miss a document whose sentences sit in other
+        lists), through a FAISS id selector probing every list above it."""
+        n_windows = len(self.window_rows)
+        if not n_windows or want <= 0:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        if sources is None:
+            scores, hits = self.faiss_index.search(vector.reshape(1, -1), min(n_windows, want))
+        else:
+            windows = self.windows_of(sources)
+            if not len(windows):
+                return np.zeros(0, np.float32), np.zeros(0, np.int64)
+            if len(windows) <= EXACT_SUBSET_MAX:
+                exact = self.vectors_of(windows) @ vector
+                order = np.argsort(-exact, kind="stable")[:want]
+                return exact[order], windows[order]
+            scores, hits = self.faiss_index.search(vector.reshape(1, -1), min(len(windows), want),
+                                                   params=_search_params(self.faiss_index, windows))
+        found = hits[0] >= 0  # -1: FAISS's "no hit"
+        return scores[0][found], hits[0][found]
+
+    def describe(self) -> str:
+        """Where the index lives and which index type holds its vectors (said by `qa index`)."""
+        return f"FAISS {self.manifest.get('index_type')} in {self.folder.parent}"
+
     def vectors_of(self, ids) -> np.ndarray:
         """The stored vectors `ids` (exact for a flat index, 8-bit precision for IVF-SQ8)."""
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
@@ -370,6 +420,39 @@ class IndexStore:
 def _record(d: dict) -> DocumentRecord:
     """A manifest entry as a record (JSON gives lists where the record keeps tuples)."""
     return DocumentRecord(**{**d, "marks": tuple(tuple(m) for m in d.get("marks", ()))})
+
+
+def _ids_by_source(owners: Iterable[str]) -> dict[str, np.ndarray]:
+    """For each document, the positions (row or window ids) it owns in the sequence `owners`."""
+    by_source: dict[str, list[int]] = {}
+    for i, source in enumerate(owners):
+        by_source.setdefault(source, []).append(i)
+    return {k: np.asarray(v, dtype=np.int64) for k, v in by_source.items()}
+
+
+def _ids_of(by_source: dict[str, np.ndarray], sources: Collection[str]) -> np.ndarray:
+    """The sorted ids of the documents `sources` (a plain string is one document id)."""
+    sources = [sources] if isinstance(sources, str) else sources
+    parts = [by_source[doc] for doc in set(sources) if doc in by_source]
+    return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _search_params(index, ids: np.ndarray):
+    """FAISS search parameters that restrict a search to the vector ids `ids` (an IVF index probes every list)."""
+    import faiss
+
+    selector = faiss.IDSelectorBatch(ids)
+    try:
+        ivf = faiss.extract_index_ivf(index)
+    except RuntimeError:
+        ivf = None
+    if ivf is not None:
+        # every list is probed: the allowed vectors may sit in any of them
+        params = faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nlist)
+    else:
+        params = faiss.SearchParameters(sel=selector)
+    params._selector = selector  # keep the selector alive as long as the parameters (SWIG holds a raw pointer)
+    return params
 
 
 def _enable_reconstruction(index) -> None:

@@ -10,7 +10,7 @@ from qa.errors import QAError
 from qa.evaluation import (corpus_index_dir, evaluate, evaluate_retrieval, load_questions, sample_questions,
                            scope_of)
 from qa.generation import ScriptedGenerator
-from qa.retrieval import _search_params
+from qa.store import _search_params
 from qa.scoring import summarize, token_f1
 from qa.store import build_faiss
 
