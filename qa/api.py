@@ -21,7 +21,7 @@ from .embedding import Embedder, make_embedder, multilingual_embedder
 from .events import Progress, Verified
 from .errors import QAError
 from .generation import Generator, make_generator
-from .indexing import open_index, sync_index
+from .indexing import load_base, open_index, sync_index
 from .models import profile_name
 from .retrieval import Mode, Passage, Retriever
 from .settings import Settings
@@ -62,11 +62,7 @@ class Assistant:
         settings = settings or Settings.from_env()
         embedder = embedder or make_embedder(settings)
         index_dir = Path(index).resolve()
-        try:
-            base = IndexStore.load(index_dir)
-        except Exception:
-            base = None
-        sync_index(index_dir, [Path(p) for p in paths], embedder, settings, base=base)
+        sync_index(index_dir, [Path(p) for p in paths], embedder, settings, base=load_base(index_dir, settings))
         return cls(index_dir, settings=settings, embedder=embedder, generator=generator)
 
     def _set_store(self, store: IndexStore) -> None:

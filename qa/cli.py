@@ -24,22 +24,19 @@ def _index_dir(value: str | None):
 
 def cmd_index(args, settings) -> int:
     from .embedding import make_embedder
-    from .indexing import say, sync_index
-    from .store import CorruptIndex, IndexStore, OlderIndex
+    from .indexing import load_base, say, sync_index
 
+    if args.store:
+        settings.store = args.store
     index_dir = _index_dir(args.index) or settings.index_dir
     roots = [Path(p) for p in args.paths] if args.paths else settings.default_corpus
     if not args.paths:
         settings.uploads_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        base = IndexStore.load(index_dir)
-    except CorruptIndex as e:
-        say(f"{index_dir}: {'written by an older version' if isinstance(e, OlderIndex) else 'damaged'} ({e}); rebuilding")
-        base = None
-    _, report = sync_index(index_dir, roots, make_embedder(settings), settings, base=base, strict=True)
+    store, report = sync_index(index_dir, roots, make_embedder(settings), settings,
+                               base=load_base(index_dir, settings), strict=True)
     for path, why in report.skipped:
         say(f"skipped {path}: {why}")
-    print(f"{report.summary()} -> {index_dir}")
+    print(f"{report.summary()} -> {store.describe()}")
     return 0
 
 
@@ -158,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "PATHS (default: seeds/ and the uploads folder). Unchanged files are not re-embedded.")
     p.add_argument("paths", nargs="*", metavar="PATHS", help="files or folders (.txt, .md, .html)")
     p.add_argument("--index", metavar="DIR", help="index folder (default: the project's index/)")
+    p.add_argument("--store", choices=("faiss", "milvus"),
+                   help="where the index lives (default QA_STORE, else faiss); milvus over an existing FAISS "
+                        "index moves it without re-embedding (QA_MILVUS_URI says which Milvus)")
     p.set_defaults(run=cmd_index)
 
     p = sub.add_parser("search", help="print the passages that best match a query",

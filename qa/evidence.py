@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from .retrieval import Retrieval, Retriever
 from .store import IndexStore
 from .text import is_data_row, label_cells, looks_like_instruction, table_cells
@@ -35,17 +37,21 @@ def candidate_sentences(retriever: Retriever, retrieval: Retrieval, question: st
     store = retriever.store
     q_terms = set(retriever.analyzer.terms(question))
     seen: dict[int, Sentence] = {}
-    for p_index, row in enumerate(retrieval.rows):
-        for w in store.sentences_in_chunk(row):
-            if w in seen:
-                continue
-            stored = store.sentence(w)
-            if looks_like_instruction(stored.text):
-                continue
-            text = with_column_labels(store, w, stored.text)
-            dense = float(store.vector(w) @ retrieval.query_vector) if retrieval.query_vector is not None else 0.0
-            lexical = retriever.term_share(q_terms, set(retriever.analyzer.terms(text)))
-            seen[w] = Sentence(w, stored.source, stored.start, stored.end, text, p_index, dense + lexical)
+    placed = {w: p_index for p_index, row in reversed(list(enumerate(retrieval.rows)))
+              for w in store.sentences_in_chunk(row)}  # each window in its best passage
+    windows = sorted(placed, key=lambda w: (placed[w], w))
+    # one fetch for every vector (a remote engine answers a batch in one round trip)
+    cosines = (store.vectors_of(windows) @ retrieval.query_vector if retrieval.query_vector is not None
+               else np.zeros(len(windows)))
+    for w, cosine in zip(windows, cosines):
+        p_index = placed[w]
+        stored = store.sentence(w)
+        if looks_like_instruction(stored.text):
+            continue
+        text = with_column_labels(store, w, stored.text)
+        dense = float(cosine)
+        lexical = retriever.term_share(q_terms, set(retriever.analyzer.terms(text)))
+        seen[w] = Sentence(w, stored.source, stored.start, stored.end, text, p_index, dense + lexical)
     return sorted(seen.values(), key=lambda s: -s.relevance)
 
 

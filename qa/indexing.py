@@ -22,7 +22,7 @@ from .documents import Document, DocumentError, discover, document_from_bytes
 from .embedding import PROGRESS_MIN_TEXTS, Embedder, multilingual_embedder
 from .errors import IndexUnavailable, QAError
 from .settings import Settings
-from .store import CorruptIndex, DocumentRecord, IndexStore, OlderIndex
+from .store import CorruptIndex, DocumentRecord, IndexStore, OlderIndex, store_backend
 from .text import OTHER_SCRIPT_SHARE, in_other_script
 
 def _pipeline_version() -> str:
@@ -186,8 +186,9 @@ def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, setti
     kept = {p.doc_id for p in plan}
     report.removed = sorted(set(old.documents) - kept) if old else []
     stored_roots = [_stored_path(r, index_dir) for r in roots]
-    if (old is not None and not report.indexed and not report.updated and not report.removed
-            and old.manifest.get("sources") == stored_roots
+    backend = store_backend(settings)
+    if (old is not None and old.kind == backend.kind and not report.indexed and not report.updated
+            and not report.removed and old.manifest.get("sources") == stored_roots
             and [r.mtime_ns for r in records] == [old.documents[r.id].mtime_ns for r in records]):
         return old, report
 
@@ -234,8 +235,8 @@ def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, setti
         "sources": stored_roots,
         "documents": [asdict(r) for r in records],
     }
-    with IndexStore.write_lock(index_dir):
-        store = IndexStore.write(index_dir, manifest, chunks_out, texts, vectors, window_rows, settings.flat_max_vectors,
+    with backend.write_lock(index_dir):
+        store = backend.write(index_dir, manifest, chunks_out, texts, vectors, window_rows, settings.flat_max_vectors,
                                  multilingual=(np.vstack(ml_parts), np.concatenate(ml_window_parts)) if ml_parts else None)
     report.wrote = True
     return store, report
@@ -250,15 +251,17 @@ def open_index(index_dir: Path, embedder: Embedder, settings: Settings,
     cannot be rebuilt raises `IndexUnavailable`.
     """
     index_dir = Path(index_dir)
+    backend = store_backend(settings)
     try:
-        store = IndexStore.load(index_dir)
+        store = backend.load(index_dir)
         damage, older = None, False
     except OlderIndex as e:
         store, damage, older = None, str(e), True
     except CorruptIndex as e:
         store, damage, older = None, str(e), False
     if store is None:
-        manifest = IndexStore.read_manifest(index_dir)
+        migrated = faiss_index_to_migrate(index_dir, backend) if not damage else None
+        manifest = backend.read_manifest(index_dir) or (migrated.manifest if migrated else None)
         if manifest is not None:
             roots = [_resolve_stored(s, index_dir) for s in manifest["sources"]]
         elif default_roots is not None:
@@ -270,9 +273,11 @@ def open_index(index_dir: Path, embedder: Embedder, settings: Settings,
         if not existing:
             raise IndexUnavailable(f"{index_dir} cannot be rebuilt: its sources are gone ({', '.join(map(str, roots))})")
         state = ("written by an older version (" + damage + "), rebuilding" if older
-                 else "damaged (" + damage + "), rebuilding" if damage else "building")
+                 else "damaged (" + damage + "), rebuilding" if damage
+                 else f"moving the FAISS index into {backend.where(index_dir)} (its vectors are reused)" if migrated
+                 else "building")
         say(f"{index_dir}: {state} from {', '.join(map(str, existing))}")
-        store, _ = sync_index(index_dir, existing, embedder, settings, strict=False)
+        store, _ = sync_index(index_dir, existing, embedder, settings, base=migrated, strict=False)
         return store
 
     roots = [_resolve_stored(s, index_dir) for s in store.manifest.get("sources", [])]
@@ -291,6 +296,35 @@ def open_index(index_dir: Path, embedder: Embedder, settings: Settings,
         if report.wrote:
             say(f"{index_dir}: updated ({report.summary()})")
     return store
+
+
+def load_base(index_dir: Path, settings: Settings) -> IndexStore | None:
+    """The index a sync of `index_dir` starts from: the settings' store, else (QA_STORE=milvus over a
+    folder holding a FAISS index) the FAISS index, whose vectors the new store reuses; None to build
+    from nothing (a damaged index is said and rebuilt)."""
+    backend = store_backend(settings)
+    try:
+        base = backend.load(index_dir)
+    except CorruptIndex as e:
+        say(f"{index_dir}: {'written by an older version' if isinstance(e, OlderIndex) else 'damaged'} ({e}); "
+            "rebuilding")
+        return None
+    if base is None:
+        base = faiss_index_to_migrate(index_dir, backend)
+        if base is not None:
+            say(f"{index_dir}: moving the FAISS index into {backend.where(index_dir)} (its vectors are reused)")
+    return base
+
+
+def faiss_index_to_migrate(index_dir: Path, backend) -> IndexStore | None:
+    """The FAISS index in `index_dir` when `backend` is another engine (its vectors move without
+    re-embedding); None when there is none or it cannot be read."""
+    if backend.kind == "faiss":
+        return None
+    try:
+        return IndexStore.load(index_dir)
+    except CorruptIndex:
+        return None
 
 
 def is_stale(store: IndexStore, roots: Sequence[Path]) -> bool:

@@ -48,6 +48,16 @@ class Settings:
     rrf_k: int = 60
     # Vectors above this count use an approximate index (see qa/store.py).
     flat_max_vectors: int = 50_000
+    # Where the index lives: "faiss" (files in index_dir, the default) or "milvus" (qa/milvus_store.py).
+    store: str = "faiss"
+    # Milvus: "" = Milvus Lite in the file index_dir/milvus.db (in-process); a path ending in .db = Milvus
+    # Lite there; http(s)://host:19530 = a standalone or distributed Milvus server.
+    milvus_uri: str = ""
+    milvus_token: str = ""  # "user:password" or an API key, for a server with authentication
+    milvus_collection: str = "qa"  # the alias naming the live generation (one per index folder on a server)
+    milvus_server_pem: str = ""  # TLS: the server's certificate (with an https:// URI)
+    milvus_server_name: str = ""  # TLS: the name the certificate was issued to, when not the URI's host
+    milvus_timeout: float = 10.0  # seconds to wait for the server before saying it is unreachable
     # Generation: a profile ("default", "light") or a path; the back-end runs it.
     generator: str = "default"
     backend: str = "llama_cpp"  # llama_cpp | transformers | openai

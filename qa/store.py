@@ -417,6 +417,49 @@ class IndexStore:
                 shutil.rmtree(old, ignore_errors=True)
 
 
+class FaissFiles:
+    """The default back-end: an `IndexStore` in files under the index folder, searched by FAISS in-process."""
+
+    kind = "faiss"
+
+    def load(self, index_dir: Path) -> IndexStore | None:
+        return IndexStore.load(index_dir)
+
+    def read_manifest(self, index_dir: Path) -> dict | None:
+        return IndexStore.read_manifest(index_dir)
+
+    def write_lock(self, index_dir: Path):
+        return IndexStore.write_lock(index_dir)
+
+    def write(self, index_dir: Path, *args, **kwargs) -> IndexStore:
+        return IndexStore.write(index_dir, *args, **kwargs)
+
+    def where(self, index_dir: Path) -> str:
+        """Where this back-end keeps the index of `index_dir`, for messages."""
+        return str(index_dir)
+
+
+def store_backend(settings) -> "FaissFiles":
+    """The back-end `settings.store` names (QA_STORE): FAISS files (default) or Milvus.
+
+    >>> from qa.settings import Settings
+    >>> store_backend(Settings()).kind
+    'faiss'
+    >>> store_backend(Settings(store="elastic"))
+    Traceback (most recent call last):
+    qa.errors.QAError: QA_STORE='elastic': expected faiss or milvus
+    """
+    from .errors import QAError
+
+    if settings.store == "faiss":
+        return FaissFiles()
+    if settings.store == "milvus":
+        from .milvus_store import MilvusBackend
+
+        return MilvusBackend(settings)
+    raise QAError(f"QA_STORE={settings.store!r}: expected faiss or milvus")
+
+
 def _record(d: dict) -> DocumentRecord:
     """A manifest entry as a record (JSON gives lists where the record keeps tuples)."""
     return DocumentRecord(**{**d, "marks": tuple(tuple(m) for m in d.get("marks", ()))})

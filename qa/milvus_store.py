@@ -1,0 +1,444 @@
+"""The Milvus back-end (QA_STORE=milvus): the index of qa/store.py held in Milvus collections.
+
+One generation is four collections named `<alias>_g<time>_<part>`:
+    _windows       a row per sentence window: id (= vector id), doc (the document's number), document,
+                   first and last chunk row, start and end offsets, and its vector (FLAT up to
+                   QA_FLAT_MAX_VECTORS, IVF_SQ8 above, as the FAISS store chooses; inner product)
+    _chunks        a row per chunk: id (= chunk row), doc, the chunk as JSON, its BM25 terms and the sparse
+                   vector Milvus' own BM25 function computes from them
+    _meta          the manifest and the document texts as one JSON text in pieces (Milvus wants a vector
+                   field in every collection: a 2-dimensional zero vector stands in)
+    _multilingual  (when some document is not in English) the second space's vector of those windows
+The alias `<alias>` names the live generation's _meta collection. A sync writes a whole new
+generation, then moves the alias (one atomic step in Milvus): a sync killed at any moment leaves the
+alias on the previous generation, which keeps serving. The generation before the live one is kept for
+servers that have not reopened the index yet; older ones are dropped.
+
+Search runs in the engine: dense search over the window vectors and BM25 over the chunks, each
+restricted to `sources` by a filter. The two rankings are fused by RRF in the retriever, as with FAISS:
+dense ranks sentence windows and BM25 ranks chunks, so an engine-side fusion over one unit would rank a
+chunk once per sentence. Chunks, windows and document texts (small beside the vectors) are read into
+memory at load; vectors stay in the engine and are fetched by id in batches.
+
+Example:
+    >>> from qa.settings import Settings
+    >>> backend = MilvusBackend(Settings(store="milvus", milvus_uri="/tmp/qa-example/milvus.db"))
+    >>> backend.where(backend.settings.index_dir)
+    'Milvus Lite /tmp/qa-example/milvus.db, collection qa'
+    >>> store = backend.load(backend.settings.index_dir)  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Collection
+
+import numpy as np
+
+from .chunking import Chunk
+from .errors import IndexWriteError, QAError
+from .store import (FORMAT_VERSION, CorruptIndex, IndexStore, OlderIndex, _record, choose_index_spec,
+                    nprobe_for)
+
+INSTALL = "pip install pymilvus==3.0.2 milvus-lite==3.2.2"
+BATCH_ROWS = 2000  # rows a single insert sends (a gRPC message stays far below its 64 MB cap)
+FETCH_IDS = 1000  # ids one query asks for
+MAX_LIMIT = 16384  # the most hits Milvus returns to one search
+META_PIECE = 16000  # characters of one piece of the _meta text (VARCHAR holds 65,535 bytes)
+VECTOR_CACHE = 100_000
+BM25_K1, BM25_B = 1.5, 0.75  # bm25s' defaults, so both stores rank alike  # vectors kept after fetching (the evidence step asks for the same ones again)
+
+_clients: dict[tuple, object] = {}
+_clients_lock = threading.Lock()
+
+
+def _first_line(e: Exception) -> str:
+    message = getattr(e, "message", None) or str(e)
+    return message.strip().splitlines()[0][:300] if message.strip() else type(e).__name__
+
+
+def encode_terms(terms) -> str:
+    """Our analyzer's terms as one text Milvus' standard tokenizer splits back into exactly those terms:
+    each term hex-encoded (letters and digits only), so no term is split, stemmed or lower-cased again.
+
+    >>> encode_terms(["3.5", "robot"])
+    '332e35 726f626f74'
+    """
+    return " ".join(t.encode("utf-8").hex() for t in terms)
+
+
+@dataclass
+class MilvusStore(IndexStore):
+    """A loaded generation in Milvus: chunks, windows and texts in memory, vectors in the engine."""
+
+    client: object = field(default=None, repr=False, compare=False)
+    uri: str = ""
+    generation: str = ""  # the collections' common prefix
+    index_params: dict = field(default_factory=dict)  # {"index_type": ..., "nlist": ...}
+    dim: int = 0
+    _doc_numbers: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict[int, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    kind = "milvus"
+    engine_bm25 = True
+
+    def _filter(self, sources: Collection[str] | None) -> str:
+        if sources is None:
+            return ""
+        names = [sources] if isinstance(sources, str) else list(sources)
+        return f"doc in {sorted(self._doc_numbers[s] for s in names if s in self._doc_numbers)}"
+
+    def _search(self, part: str, data, field_name: str, limit: int, sources, params: dict):
+        try:
+            return self.client.search(f"{self.generation}_{part}", data=data, anns_field=field_name,
+                                      limit=limit, filter=self._filter(sources), output_fields=["id"],
+                                      search_params=params)[0]
+        except Exception as e:
+            raise QAError(f"Milvus at {self.uri}: search failed ({_first_line(e)})") from None
+
+    def search_windows(self, vector: np.ndarray, want: int,
+                       sources: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """As `IndexStore.search_windows`, in the engine; with `sources`, an IVF index probes every list
+        (the documents' sentences may sit in lists a few probes miss)."""
+        n = len(self.window_rows) if sources is None else len(self.windows_of(sources))
+        if not n or want <= 0:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        params = {"metric_type": "IP"}
+        if self.index_params.get("index_type") == "IVF_SQ8":
+            nlist = self.index_params["nlist"]
+            params["params"] = {"nprobe": nlist if sources is not None else nprobe_for(nlist)}
+        hits = self._search("windows", [np.asarray(vector, np.float32).tolist()], "vector",
+                            min(want, n, MAX_LIMIT), sources, params)
+        return (np.array([h["distance"] for h in hits], np.float32),
+                np.array([h["id"] for h in hits], np.int64))
+
+    def bm25_ranking(self, terms: list[str], depth: int,
+                     sources: Collection[str] | None = None) -> list[tuple[int, float]]:
+        """Chunk rows by Milvus' BM25 score for `terms`, best first; rows sharing no term are left out."""
+        if not terms or depth <= 0 or not len(self.chunks):
+            return []
+        hits = self._search("chunks", [encode_terms(terms)], "sparse", min(depth, MAX_LIMIT), sources,
+                            {"metric_type": "BM25"})
+        # Milvus Lite reports BM25 as a negative distance (the order is best first either way); its
+        # scores are (k1 + 1) times bm25s' (Lucene's variant drops that factor): divided, they match
+        ranked = [(int(h["id"]), abs(float(h["distance"])) / (1 + BM25_K1)) for h in hits]
+        return sorted([r for r in ranked if r[1] > 0], key=lambda r: (-r[1], r[0]))
+
+    def describe(self) -> str:
+        spec = self.index_params.get("index_type", "FLAT")
+        if spec == "IVF_SQ8":
+            nlist = self.index_params["nlist"]
+            spec += f" (nlist {nlist}, nprobe {nprobe_for(nlist)})"
+        return f"Milvus {spec} at {self.uri}, collections {self.generation}_*"
+
+    def vectors_of(self, ids) -> np.ndarray:
+        """The stored vectors `ids`, fetched from the engine in batches (recent ones from a cache)."""
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        missing = [int(i) for i in dict.fromkeys(ids.tolist()) if int(i) not in self._cache]
+        for at in range(0, len(missing), FETCH_IDS):
+            batch = missing[at:at + FETCH_IDS]
+            try:
+                rows = self.client.query(f"{self.generation}_windows", ids=batch, output_fields=["vector"])
+            except Exception as e:
+                raise QAError(f"Milvus at {self.uri}: cannot read vectors ({_first_line(e)})") from None
+            if len(self._cache) + len(rows) > VECTOR_CACHE:
+                self._cache.clear()
+            for row in rows:
+                self._cache[int(row["id"])] = np.asarray(row["vector"], np.float32)
+        try:
+            out = [self._cache[int(i)] for i in ids]
+        except KeyError as e:
+            raise CorruptIndex(f"window {e.args[0]} has no vector in {self.generation}_windows") from None
+        return np.vstack(out) if out else np.zeros((0, self.dim), np.float32)
+
+    def vector(self, i: int) -> np.ndarray:
+        return self.vectors_of([i])[0]
+
+    @property
+    def vectors(self) -> np.ndarray:
+        return self.vectors_of(np.arange(len(self.window_rows)))
+
+
+class MilvusBackend:
+    """Reads and writes indexes in the Milvus that `settings` names (QA_MILVUS_URI and the rest)."""
+
+    kind = "milvus"
+
+    def __init__(self, settings) -> None:
+        self.settings = settings
+
+    # --- where -------------------------------------------------------------------------------------
+
+    def uri(self, index_dir: Path) -> str:
+        """The Milvus URI: QA_MILVUS_URI, else a Milvus Lite file in the index folder."""
+        uri = self.settings.milvus_uri or str(Path(index_dir) / "milvus.db")
+        if not (uri.endswith(".db") or re.match(r"(https?|tcp|unix)://", uri)):
+            raise QAError(f"QA_MILVUS_URI={uri!r}: expected a Milvus Lite file ending in .db or a server "
+                          "address such as http://localhost:19530")
+        return uri
+
+    def alias(self, index_dir: Path) -> str:
+        """The alias naming this index folder's live generation: QA_MILVUS_COLLECTION, with a suffix
+        telling index folders apart when they share one server."""
+        name = self.settings.milvus_collection
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,150}", name):
+            raise QAError(f"QA_MILVUS_COLLECTION={name!r}: use letters, digits and underscores, "
+                          "starting with a letter")
+        shared = bool(self.settings.milvus_uri)
+        if shared and Path(index_dir).resolve() != Path(self.settings.index_dir).resolve():
+            name += "_" + hashlib.sha1(str(Path(index_dir).resolve()).encode()).hexdigest()[:8]
+        return name
+
+    def where(self, index_dir: Path) -> str:
+        """Where this back-end keeps the index of `index_dir`, for messages."""
+        uri = self.uri(index_dir)
+        return f"Milvus{' Lite' if uri.endswith('.db') else ''} {uri}, collection {self.alias(index_dir)}"
+
+    def client(self, index_dir: Path):
+        """A client of the Milvus at `uri(index_dir)`, made once per process; `QAError` naming the URI
+        and what to check when it cannot be reached."""
+        uri = self.uri(index_dir)
+        s = self.settings
+        key = (uri, s.milvus_token, s.milvus_server_pem, s.milvus_server_name)
+        with _clients_lock:
+            if key in _clients:
+                return _clients[key]
+            try:
+                from pymilvus import MilvusClient
+            except ImportError:
+                raise QAError(f"QA_STORE=milvus needs pymilvus and milvus-lite: {INSTALL}") from None
+            kwargs: dict = {"timeout": s.milvus_timeout}
+            if s.milvus_token:
+                kwargs["token"] = s.milvus_token
+            if s.milvus_server_pem:
+                kwargs.update(secure=True, server_pem_path=s.milvus_server_pem)
+                if s.milvus_server_name:
+                    kwargs["server_name"] = s.milvus_server_name
+            if uri.endswith(".db"):
+                Path(uri).parent.mkdir(parents=True, exist_ok=True)
+                hint = ("is another process using it? Milvus Lite serves one process; for several, run "
+                        "`milvus-lite server` or a Milvus server and set QA_MILVUS_URI=http://host:19530")
+            else:
+                hint = ("check that the server is running and reachable, and QA_MILVUS_TOKEN / "
+                        "QA_MILVUS_SERVER_PEM if it is secured")
+            try:
+                client = MilvusClient(uri=uri, **kwargs)
+            except Exception as e:
+                raise QAError(f"cannot connect to Milvus at {uri} ({_first_line(e)}); {hint}") from None
+            _clients[key] = client
+            return client
+
+    # --- reading -----------------------------------------------------------------------------------
+
+    def _live_meta(self, client, alias: str) -> str | None:
+        try:
+            if alias not in client.list_aliases().get("aliases", []):
+                return None
+            return client.describe_alias(alias)["collection_name"]
+        except Exception as e:
+            raise QAError(f"Milvus: cannot read alias {alias} ({_first_line(e)})") from None
+
+    @staticmethod
+    def _all_rows(client, collection: str, fields: list[str]) -> list[dict]:
+        iterator = client.query_iterator(collection, batch_size=10_000, filter="id >= 0", output_fields=fields)
+        rows: list[dict] = []
+        try:
+            while batch := iterator.next():
+                rows.extend(batch)
+        finally:
+            iterator.close()
+        return rows
+
+    def _read_meta(self, client, meta: str) -> dict:
+        pieces = sorted(self._all_rows(client, meta, ["piece"]), key=lambda r: r["id"])
+        return json.loads("".join(p["piece"] for p in pieces))
+
+    def read_manifest(self, index_dir: Path) -> dict | None:
+        """The live generation's manifest, else the newest readable one's, else None (to rebuild from)."""
+        client, alias = self.client(index_dir), self.alias(index_dir)
+        metas: list = []
+        with contextlib.suppress(QAError):
+            metas = [self._live_meta(client, alias)]
+        try:
+            metas = [m for m in metas if m] + sorted(
+                (c for c in client.list_collections() if re.fullmatch(rf"{alias}_g\d+_meta", c)), reverse=True)
+        except Exception:
+            return None
+        for meta in metas:
+            try:
+                manifest = self._read_meta(client, meta)["manifest"]
+                if isinstance(manifest.get("sources"), list):
+                    return manifest
+            except Exception:
+                continue
+        return None
+
+    def load(self, index_dir: Path) -> MilvusStore | None:
+        """The live generation; None when there is none; `CorruptIndex` when it is damaged."""
+        client, alias = self.client(index_dir), self.alias(index_dir)
+        meta = self._live_meta(client, alias)
+        if meta is None:
+            return None
+        generation = meta[:-len("_meta")]
+        try:
+            stored = self._read_meta(client, meta)
+            manifest, texts = stored["manifest"], stored["texts"]
+            if manifest.get("format_version") != FORMAT_VERSION:
+                raise OlderIndex(f"format version {manifest.get('format_version')} (expected {FORMAT_VERSION})")
+            chunk_rows = sorted(self._all_rows(client, f"{generation}_chunks", ["chunk"]), key=lambda r: r["id"])
+            chunks = [Chunk(**json.loads(r["chunk"])) for r in chunk_rows]
+            windows = self._all_rows(client, f"{generation}_windows", ["first", "last", "start", "end"])
+            windows.sort(key=lambda r: r["id"])
+            window_rows = np.array([[r["first"], r["last"], r["start"], r["end"]] for r in windows],
+                                   np.int64).reshape(-1, 4)
+            multilingual = multilingual_windows = None
+            if manifest.get("multilingual_vectors"):
+                rows = sorted(self._all_rows(client, f"{generation}_multilingual", ["vector"]), key=lambda r: r["id"])
+                multilingual = np.array([r["vector"] for r in rows], np.float32)
+                multilingual_windows = np.array([r["id"] for r in rows], np.int64)
+        except CorruptIndex:
+            raise
+        except Exception as e:  # a collection missing, truncated JSON...
+            raise CorruptIndex(f"{type(e).__name__}: {_first_line(e)}") from None
+        documents = {d["id"]: _record(d) for d in manifest["documents"]}
+        n = len(chunks)
+        if ([r["id"] for r in chunk_rows] != list(range(n)) or [r["id"] for r in windows] != list(range(len(windows)))
+                or set(texts) != set(documents) or len(windows) != manifest.get("windows", len(windows))
+                or (len(window_rows) and (window_rows[:, :2].min() < 0 or window_rows[:, :2].max() >= n))):
+            raise CorruptIndex(f"inconsistent collections ({n} chunks, {len(windows)} windows)")
+        if any(c.source not in texts or texts[c.source][c.start:c.end] != c.text for c in chunks):
+            raise CorruptIndex("chunk offsets do not match the document texts")
+        if multilingual is not None and len(multilingual) != manifest["multilingual_vectors"]:
+            raise CorruptIndex("the multilingual vectors do not match the sentence windows")
+        return self._store(client, index_dir, generation, manifest, chunks, texts, window_rows,
+                           documents, multilingual, multilingual_windows)
+
+    def _store(self, client, index_dir, generation, manifest, chunks, texts, window_rows, documents,
+               multilingual, multilingual_windows) -> MilvusStore:
+        return MilvusStore(folder=Path(index_dir), manifest=manifest, chunks=chunks, texts=texts,
+                           window_rows=window_rows, documents=documents, multilingual=multilingual,
+                           multilingual_windows=multilingual_windows, client=client, uri=self.uri(index_dir),
+                           generation=generation, index_params=manifest["milvus_index"],
+                           dim=manifest["compat"]["embedder"]["dim"] if "compat" in manifest else 0,
+                           _doc_numbers={d["id"]: i for i, d in enumerate(manifest["documents"])})
+
+    # --- writing -----------------------------------------------------------------------------------
+
+    def write_lock(self, index_dir: Path):
+        """Serialize writers of one index folder (on this machine: the lock is a file in the folder)."""
+        return IndexStore.write_lock(index_dir)
+
+    def write(self, index_dir: Path, manifest: dict, chunks: list[Chunk], texts: dict[str, str],
+              vectors: np.ndarray, window_rows: np.ndarray, flat_max: int,
+              multilingual: tuple[np.ndarray, np.ndarray] | None = None) -> MilvusStore:
+        """Write a new generation and move the alias to it. Raises `IndexWriteError` when Milvus refuses."""
+        from .retrieval import Analyzer, lexical_corpus
+
+        client, alias = self.client(index_dir), self.alias(index_dir)
+        generation = f"{alias}_g{time.time_ns()}"
+        spec = choose_index_spec(len(vectors), flat_max)
+        index_params = ({"index_type": "FLAT"} if spec == "Flat"
+                        else {"index_type": "IVF_SQ8", "nlist": int(spec[3:].split(",")[0])})
+        manifest = {**manifest, "format_version": FORMAT_VERSION, "index_type": index_params["index_type"],
+                    "milvus_index": index_params, "chunks": len(chunks), "windows": len(window_rows),
+                    "multilingual_vectors": len(multilingual[0]) if multilingual is not None else 0}
+        numbers = {d["id"]: i for i, d in enumerate(manifest["documents"])}
+        dim = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[1] else manifest["compat"]["embedder"]["dim"]
+        created: list[str] = []
+        try:
+            from pymilvus import DataType, Function, FunctionType
+
+            def make(part: str, fields: list[tuple], indexes: list[tuple], functions=()) -> str:
+                schema = client.create_schema(auto_id=False)
+                for name, dtype, kwargs in fields:
+                    schema.add_field(name, dtype, **kwargs)
+                for function in functions:
+                    schema.add_function(function)
+                params = client.prepare_index_params()
+                for name, index_type, metric, extra in indexes:
+                    params.add_index(name, index_type=index_type, metric_type=metric, params=extra)
+                collection = f"{generation}_{part}"
+                client.create_collection(collection, schema=schema, index_params=params)
+                created.append(collection)
+                return collection
+
+            key = ("id", DataType.INT64, {"is_primary": True})
+            doc = [("doc", DataType.INT64, {}), ("document", DataType.VARCHAR, {"max_length": 4096})]
+            windows = make("windows", [key, *doc, *[(n, DataType.INT64, {}) for n in ("first", "last", "start", "end")],
+                                       ("vector", DataType.FLOAT_VECTOR, {"dim": dim})],
+                           [("vector", index_params["index_type"], "IP",
+                             {"nlist": index_params["nlist"]} if "nlist" in index_params else {})])
+            chunk_table = make("chunks", [key, *doc, ("chunk", DataType.VARCHAR, {"max_length": 65535}),
+                                          ("terms", DataType.VARCHAR, {"max_length": 65535, "enable_analyzer": True,
+                                                                       "analyzer_params": {"tokenizer": "standard"}}),
+                                          ("sparse", DataType.SPARSE_FLOAT_VECTOR, {})],
+                               [("sparse", "SPARSE_INVERTED_INDEX", "BM25", {"bm25_k1": BM25_K1, "bm25_b": BM25_B})],
+                               [Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["terms"],
+                                         output_field_names=["sparse"])])
+            terms = lexical_corpus(chunks, texts, Analyzer())
+            sources = [chunks[int(first)].source for first in window_rows[:, 0]] if len(window_rows) else []
+            self._insert(client, windows, "sentence windows", len(window_rows), lambda i: {
+                "id": i, "doc": numbers[sources[i]], "document": sources[i],
+                **dict(zip(("first", "last", "start", "end"), map(int, window_rows[i]))), "vector": vectors[i]})
+            self._insert(client, chunk_table, "chunks", len(chunks), lambda i: {
+                "id": i, "doc": numbers[chunks[i].source], "document": chunks[i].source,
+                "chunk": json.dumps(asdict(chunks[i]), ensure_ascii=False), "terms": encode_terms(terms[i])})
+            if multilingual is not None:
+                ml_vectors, ml_windows = multilingual
+                table = make("multilingual", [key, ("vector", DataType.FLOAT_VECTOR, {"dim": ml_vectors.shape[1]})],
+                             [("vector", "FLAT", "IP", {})])
+                self._insert(client, table, "multilingual vectors", len(ml_vectors),
+                             lambda i: {"id": int(ml_windows[i]), "vector": ml_vectors[i]})
+            text = json.dumps({"manifest": manifest, "texts": texts}, ensure_ascii=False)
+            pieces = [text[i:i + META_PIECE] for i in range(0, len(text), META_PIECE)]
+            # the _meta collection goes last: the alias only ever names a complete generation
+            meta = make("meta", [key, ("piece", DataType.VARCHAR, {"max_length": 65535}),
+                                 ("unused", DataType.FLOAT_VECTOR, {"dim": 2})], [("unused", "FLAT", "L2", {})])
+            self._insert(client, meta, "", len(pieces), lambda i: {"id": i, "piece": pieces[i], "unused": [0.0, 0.0]})
+            previous = self._live_meta(client, alias)
+            if previous is None:
+                client.create_alias(meta, alias)
+            else:
+                client.alter_alias(meta, alias)
+        except Exception as e:
+            for collection in created:
+                with contextlib.suppress(Exception):
+                    client.drop_collection(collection)
+            raise IndexWriteError(f"cannot write the index to Milvus at {self.uri(index_dir)} "
+                                  f"({_first_line(e)}); the previous index is intact") from None
+        self._drop_stale(client, alias, keep={generation, previous[:-len('_meta')] if previous else ""})
+        documents = {d["id"]: _record(d) for d in manifest["documents"]}
+        ml_vectors, ml_windows = multilingual if multilingual is not None else (None, None)
+        store = self._store(client, index_dir, generation, manifest, chunks, texts, window_rows, documents,
+                            ml_vectors, ml_windows)
+        store.dim = dim
+        return store
+
+    @staticmethod
+    def _insert(client, collection: str, what: str, n: int, row) -> None:
+        """Insert rows 0..n-1 (made by `row(i)`) in batches, saying how far it is on long writes."""
+        from .indexing import say
+        from .embedding import PROGRESS_MIN_TEXTS
+
+        loud = what and n >= PROGRESS_MIN_TEXTS
+        step = max(BATCH_ROWS, (n // 10) // BATCH_ROWS * BATCH_ROWS)
+        for at in range(0, n, BATCH_ROWS):
+            client.insert(collection, [row(i) for i in range(at, min(n, at + BATCH_ROWS))])
+            if loud and (at + BATCH_ROWS) % step == 0 and at + BATCH_ROWS < n:
+                say(f"writing to Milvus: {at + BATCH_ROWS:,} of {n:,} {what}")
+        client.flush(collection)
+
+    @staticmethod
+    def _drop_stale(client, alias: str, keep: set[str]) -> None:
+        """Drop the collections of generations other than `keep` (older syncs, or one killed mid-write)."""
+        with contextlib.suppress(Exception):
+            for collection in client.list_collections():
+                found = re.fullmatch(rf"({alias}_g\d+)_[a-z]+", collection)
+                if found and found.group(1) not in keep:
+                    client.drop_collection(collection)
