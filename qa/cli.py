@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from dataclasses import asdict
@@ -27,7 +28,7 @@ def cmd_index(args, settings) -> int:
     from .indexing import load_base, say, sync_index
 
     if args.store:
-        settings.store = args.store
+        settings = dataclasses.replace(settings, store=args.store)
     index_dir = _index_dir(args.index) or settings.index_dir
     roots = [Path(p) for p in args.paths] if args.paths else settings.default_corpus
     if not args.paths:

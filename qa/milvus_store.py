@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import re
 import threading
 import time
@@ -211,6 +212,9 @@ class MilvusBackend:
                 return _clients[key]
             try:
                 from pymilvus import MilvusClient
+
+                # pymilvus logs each failed call with its traceback; the QAError below says it in one line
+                logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
             except ImportError:
                 raise QAError(f"QA_STORE=milvus needs pymilvus and milvus-lite: {INSTALL}") from None
             kwargs: dict = {"timeout": s.milvus_timeout}
@@ -255,7 +259,14 @@ class MilvusBackend:
             iterator.close()
         return rows
 
+    @staticmethod
+    def _loaded(client, collection: str) -> str:
+        """`collection`, loaded for search and query (a restarted engine holds collections released)."""
+        client.load_collection(collection)
+        return collection
+
     def _read_meta(self, client, meta: str) -> dict:
+        self._loaded(client, meta)
         pieces = sorted(self._all_rows(client, meta, ["piece"]), key=lambda r: r["id"])
         return json.loads("".join(p["piece"] for p in pieces))
 
@@ -291,6 +302,8 @@ class MilvusBackend:
             manifest, texts = stored["manifest"], stored["texts"]
             if manifest.get("format_version") != FORMAT_VERSION:
                 raise OlderIndex(f"format version {manifest.get('format_version')} (expected {FORMAT_VERSION})")
+            for part in ("chunks", "windows") + (("multilingual",) if manifest.get("multilingual_vectors") else ()):
+                self._loaded(client, f"{generation}_{part}")
             chunk_rows = sorted(self._all_rows(client, f"{generation}_chunks", ["chunk"]), key=lambda r: r["id"])
             chunks = [Chunk(**json.loads(r["chunk"])) for r in chunk_rows]
             windows = self._all_rows(client, f"{generation}_windows", ["first", "last", "start", "end"])
@@ -325,7 +338,7 @@ class MilvusBackend:
                            window_rows=window_rows, documents=documents, multilingual=multilingual,
                            multilingual_windows=multilingual_windows, client=client, uri=self.uri(index_dir),
                            generation=generation, index_params=manifest["milvus_index"],
-                           dim=manifest["compat"]["embedder"]["dim"] if "compat" in manifest else 0,
+                           dim=manifest["dim"],
                            _doc_numbers={d["id"]: i for i, d in enumerate(manifest["documents"])})
 
     # --- writing -----------------------------------------------------------------------------------
@@ -343,13 +356,13 @@ class MilvusBackend:
         client, alias = self.client(index_dir), self.alias(index_dir)
         generation = f"{alias}_g{time.time_ns()}"
         spec = choose_index_spec(len(vectors), flat_max)
+        numbers = {d["id"]: i for i, d in enumerate(manifest["documents"])}
+        dim = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[1] else manifest["compat"]["embedder"]["dim"]
         index_params = ({"index_type": "FLAT"} if spec == "Flat"
                         else {"index_type": "IVF_SQ8", "nlist": int(spec[3:].split(",")[0])})
         manifest = {**manifest, "format_version": FORMAT_VERSION, "index_type": index_params["index_type"],
-                    "milvus_index": index_params, "chunks": len(chunks), "windows": len(window_rows),
+                    "milvus_index": index_params, "chunks": len(chunks), "windows": len(window_rows), "dim": dim,
                     "multilingual_vectors": len(multilingual[0]) if multilingual is not None else 0}
-        numbers = {d["id"]: i for i, d in enumerate(manifest["documents"])}
-        dim = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[1] else manifest["compat"]["embedder"]["dim"]
         created: list[str] = []
         try:
             from pymilvus import DataType, Function, FunctionType
@@ -415,10 +428,8 @@ class MilvusBackend:
         self._drop_stale(client, alias, keep={generation, previous[:-len('_meta')] if previous else ""})
         documents = {d["id"]: _record(d) for d in manifest["documents"]}
         ml_vectors, ml_windows = multilingual if multilingual is not None else (None, None)
-        store = self._store(client, index_dir, generation, manifest, chunks, texts, window_rows, documents,
-                            ml_vectors, ml_windows)
-        store.dim = dim
-        return store
+        return self._store(client, index_dir, generation, manifest, chunks, texts, window_rows, documents,
+                           ml_vectors, ml_windows)
 
     @staticmethod
     def _insert(client, collection: str, what: str, n: int, row) -> None:

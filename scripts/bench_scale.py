@@ -1,4 +1,5 @@
-"""Scale benchmark of the store: indexes of 100k and 1M passages built and queried through qa/store.py.
+"""Scale benchmark of the stores: indexes of 100k and 1M passages built and queried through qa/store.py
+(FAISS files) and qa/milvus_store.py (Milvus Lite), side by side in one run.
 
 Vectors are clustered (a Gaussian mixture of 2,000 centres in 384 dimensions, normalized: uniform random
 vectors have no neighbourhoods to find); each passage gets a generated text. Per size it reports the
@@ -6,7 +7,10 @@ index type the store chose, build time (FAISS training and adding, files written
 RSS of the build, and, in a fresh process that opens the index: its memory, single-query p50/p95 for
 k=10 and recall@10 against exact search on 1,000 held-out queries.
 
-Run: make bench-scale   (or: .venv/bin/python scripts/bench_scale.py --sizes 100000 1000000)
+Milvus Lite is a single-process engine written in Python on FAISS: its figures say that the Milvus path
+works at this size and what it costs on one machine, not how a Milvus cluster performs.
+
+Run: make bench-scale   (or: .venv/bin/python scripts/bench_scale.py --sizes 100000 1000000 --stores faiss)
 """
 from __future__ import annotations
 
@@ -30,9 +34,10 @@ DIM, CENTRES, NOISE, QUERIES = 384, 2000, 0.03, 1000
 
 QUERY_SNIPPET = """
 import json, resource, sys, time
+from pathlib import Path
 import numpy as np
 from qa.store import IndexStore
-folder, queries_file, truth_file = sys.argv[1:4]
+folder, queries_file, truth_file, kind = sys.argv[1:5]
 queries = np.load(queries_file); truth = np.load(truth_file)
 def rss_mb():
     for line in open("/proc/self/status"):
@@ -40,16 +45,21 @@ def rss_mb():
             return int(line.split()[1]) / 1024
 base = rss_mb()
 t = time.perf_counter()
-store = IndexStore.load(folder)
+if kind == "milvus":
+    from qa.milvus_store import MilvusBackend
+    from qa.settings import Settings
+    store = MilvusBackend(Settings(store="milvus", milvus_uri=str(Path(folder) / "milvus.db"))).load(Path(folder))
+else:
+    store = IndexStore.load(folder)
 open_s = time.perf_counter() - t
 times, hits = [], 0
 for q, want in zip(queries, truth):
     t = time.perf_counter()
-    _, got = store.faiss_index.search(q.reshape(1, -1), 10)
+    _, got = store.search_windows(q, 10)
     times.append(time.perf_counter() - t)
-    hits += len(set(got[0]) & set(want))
+    hits += len(set(got.tolist()) & set(want.tolist()))
 times.sort()
-print(json.dumps({"open_s": open_s, "query_p50_ms": 1000 * times[len(times) // 2],
+print(json.dumps({"index_type": store.describe(), "open_s": open_s, "query_p50_ms": 1000 * times[len(times) // 2],
                   "query_p95_ms": 1000 * times[int(0.95 * (len(times) - 1))],
                   "recall_at_10": hits / (10 * len(queries)),
                   "index_memory_mb": rss_mb() - base,
@@ -66,10 +76,9 @@ def clustered(n: int, rng: np.random.Generator, centres: np.ndarray) -> np.ndarr
     return out
 
 
-def build(n: int, folder: Path, rng: np.random.Generator, centres: np.ndarray) -> dict:
+def build(n: int, rng: np.random.Generator, centres: np.ndarray):
+    """The synthetic index's parts (manifest, chunks, texts, vectors, window rows): a passage per vector."""
     from qa.chunking import Chunk
-    from qa.settings import Settings
-    from qa.store import IndexStore
 
     vectors = clustered(n, rng, centres)
     per_doc = 1000
@@ -92,18 +101,33 @@ def build(n: int, folder: Path, rng: np.random.Generator, centres: np.ndarray) -
     for i, c in enumerate(chunks):
         rows[i, 2], rows[i, 3] = c.start, c.end
     manifest = {"compat": {"benchmark": True}, "sources": [], "documents": docs}
+    return manifest, chunks, texts, vectors, rows
+
+
+def write(kind: str, folder: Path, data) -> dict:
+    """Write the index through the store `kind`; its build time, size on disk and index type."""
+    from qa.settings import Settings
+    from qa.store import IndexStore
+
+    settings = Settings(store=kind, milvus_uri=str(folder / "milvus.db"))
     t = time.perf_counter()
-    store = IndexStore.write(folder, manifest, chunks, texts, vectors, rows, Settings().flat_max_vectors)
+    if kind == "milvus":
+        from qa.milvus_store import MilvusBackend
+
+        store = MilvusBackend(settings).write(folder, *data, settings.flat_max_vectors)
+    else:
+        store = IndexStore.write(folder, *data, settings.flat_max_vectors)
     build_s = time.perf_counter() - t
-    size = sum(f.stat().st_size for f in store.folder.iterdir())
-    faiss_size = (store.folder / "faiss.index").stat().st_size
-    return {"vectors": vectors, "build_s": build_s, "disk_mb": size / 2**20, "faiss_mb": faiss_size / 2**20,
-            "index_type": store.manifest["index_type"]}
+    files = [f for f in folder.rglob("*") if f.is_file() and f.suffix != ".npy"]
+    size = sum(f.stat().st_size for f in files)
+    return {"build_s": build_s, "ingest_per_s": len(data[3]) / build_s, "disk_mb": size / 2**20,
+            "index_type": store.describe().split(" at ")[0].split(" in ")[0]}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--stores", default="faiss,milvus", help="comma-separated: faiss, milvus")
     parser.add_argument("--out", default=str(ROOT / "bench" / "scale.json"))
     args = parser.parse_args()
     import faiss
@@ -113,37 +137,58 @@ def main() -> int:
         rng = np.random.default_rng(n)
         centres = rng.standard_normal((CENTRES, DIM), dtype=np.float32)
         centres /= np.linalg.norm(centres, axis=1, keepdims=True)
-        folder = Path(tempfile.mkdtemp(prefix=f"qa-scale-{n}-"))
-        try:
-            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            built = build(n, folder, rng, centres)
-            build_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            queries = clustered(QUERIES, rng, centres)
-            exact = faiss.IndexFlatIP(DIM)
-            exact.add(built.pop("vectors"))
-            _, truth = exact.search(queries, 10)
-            del exact
-            np.save(folder / "queries.npy", queries)
-            np.save(folder / "truth.npy", truth)
-            out = subprocess.run([sys.executable, "-c", QUERY_SNIPPET, str(folder), str(folder / "queries.npy"),
-                                  str(folder / "truth.npy")], check=True, capture_output=True, text=True,
-                                 env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
-            queried = json.loads(out.strip().splitlines()[-1])
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        row = {"passages": n, **built, "build_peak_rss_mb": max(build_peak, before) / 1024, **queried}
-        results.append({k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()})
-        print(json.dumps(results[-1]), flush=True)
+        data = build(n, rng, centres)
+        queries = clustered(QUERIES, rng, centres)
+        exact = faiss.IndexFlatIP(DIM)
+        exact.add(data[3])
+        _, truth = exact.search(queries, 10)
+        del exact
+        for kind in args.stores.split(","):
+            folder = Path(tempfile.mkdtemp(prefix=f"qa-scale-{n}-{kind}-"))
+            try:
+                np.save(folder / "queries.npy", queries)
+                np.save(folder / "truth.npy", truth)
+                # each write in its own process: its peak memory is its own
+                out = subprocess.run([sys.executable, __file__, "--write", kind, str(folder), str(n)], check=True,
+                                     capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
+                built = json.loads(out.strip().splitlines()[-1])
+                out = subprocess.run([sys.executable, "-c", QUERY_SNIPPET, str(folder), str(folder / "queries.npy"),
+                                      str(folder / "truth.npy"), kind], check=True, capture_output=True, text=True,
+                                     env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
+                queried = json.loads(out.strip().splitlines()[-1])
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+            row = {"store": kind, "passages": n, **built, **queried, "index_type": built["index_type"],
+                   "searched_by": queried["index_type"]}
+            results.append({k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()})
+            print(json.dumps(results[-1]), flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
-    print("\n| passages | index | build | on disk (FAISS) | memory of the open index | query p50 / p95 (k=10) | recall@10 |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| store | passages | index | build (ingest rate) | on disk | open | memory of the open index "
+          "| query p50 / p95 (k=10) | recall@10 |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['passages']:,} | {r['index_type']} | {r['build_s']:.0f} s | {r['disk_mb']:.0f} MB "
-              f"({r['faiss_mb']:.0f} MB) | {r['index_memory_mb']:.0f} MB | {r['query_p50_ms']:.2f} / "
-              f"{r['query_p95_ms']:.2f} ms | {r['recall_at_10']:.3f} |")
+        print(f"| {r['store']} | {r['passages']:,} | {r['index_type']} | {r['build_s']:.0f} s "
+              f"({r['ingest_per_s']:,.0f}/s) | {r['disk_mb']:.0f} MB | {r['open_s']:.1f} s "
+              f"| {r['index_memory_mb']:.0f} MB | {r['query_p50_ms']:.2f} / {r['query_p95_ms']:.2f} ms "
+              f"| {r['recall_at_10']:.3f} |")
+    return 0
+
+
+def write_main(kind: str, folder: str, n: int) -> int:
+    """Child process: rebuild the same data (same seed) and write it through the store `kind`."""
+    rng = np.random.default_rng(n)
+    centres = rng.standard_normal((CENTRES, DIM), dtype=np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    data = build(n, rng, centres)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    row = write(kind, Path(folder), data)
+    row["build_peak_rss_mb"] = max(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
+    print(json.dumps(row))
     return 0
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--write"]:
+        sys.exit(write_main(sys.argv[2], sys.argv[3], int(sys.argv[4])))
     sys.exit(main())
