@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup browser index run test eval eval-public calibrate retrieval-eval bench bench-index bench-pdf bench-scale load-test stress clean
+.PHONY: setup browser index run test eval eval-public calibrate retrieval-eval bench bench-index bench-pdf bench-scale bench-milvus load-test stress clean
 
 setup: $(STAMP)
 
@@ -64,6 +64,10 @@ bench-pdf: setup
 
 bench-scale: setup
 	$(PY) scripts/bench_scale.py
+
+# answers through the Milvus store beside FAISS: dev and 40 check questions per public set (bench/milvus-answers.json)
+bench-milvus: setup
+	$(PY) scripts/bench_milvus.py
 
 stress: setup
 	$(PY) scripts/stress.py

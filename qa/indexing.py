@@ -22,7 +22,7 @@ from .documents import Document, DocumentError, discover, document_from_bytes
 from .embedding import PROGRESS_MIN_TEXTS, Embedder, multilingual_embedder
 from .errors import IndexUnavailable, QAError
 from .settings import Settings
-from .store import CorruptIndex, DocumentRecord, IndexStore, OlderIndex, store_backend
+from .store import CorruptIndex, DocumentRecord, FaissFiles, IndexStore, OlderIndex
 from .text import OTHER_SCRIPT_SHARE, in_other_script
 
 def _pipeline_version() -> str:
@@ -45,6 +45,25 @@ def _now() -> str:
 def say(message: str) -> None:
     """One line for the user on stderr (index rebuilt, file skipped...)."""
     print(f"qa: {message}", file=sys.stderr, flush=True)
+
+
+def store_backend(settings: Settings):
+    """The back-end `settings.store` names (QA_STORE): FAISS files (default) or Milvus.
+
+    >>> from qa.settings import Settings
+    >>> store_backend(Settings()).kind
+    'faiss'
+    >>> store_backend(Settings(store="elastic"))
+    Traceback (most recent call last):
+    qa.errors.QAError: QA_STORE='elastic': expected faiss or milvus
+    """
+    if settings.store == "faiss":
+        return FaissFiles()
+    if settings.store == "milvus":
+        from .milvus_store import MilvusBackend  # only then: pymilvus is not needed otherwise
+
+        return MilvusBackend(settings, say=say)
+    raise QAError(f"QA_STORE={settings.store!r}: expected faiss or milvus")
 
 
 @dataclass

@@ -43,6 +43,7 @@ from typing import Collection
 import numpy as np
 
 from .chunking import Chunk
+from .embedding import PROGRESS_MIN_TEXTS
 from .errors import IndexWriteError, QAError
 from .store import (FORMAT_VERSION, CorruptIndex, IndexStore, OlderIndex, _record, choose_index_spec,
                     nprobe_for)
@@ -171,8 +172,9 @@ class MilvusBackend:
 
     kind = "milvus"
 
-    def __init__(self, settings) -> None:
+    def __init__(self, settings, say=None) -> None:
         self.settings = settings
+        self.say = say or (lambda message: None)  # progress lines of long writes
 
     # --- where -------------------------------------------------------------------------------------
 
@@ -213,8 +215,9 @@ class MilvusBackend:
             try:
                 from pymilvus import MilvusClient
 
-                # pymilvus logs each failed call with its traceback; the QAError below says it in one line
-                logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+                # both log each failure with its traceback; the QAError below says it in one line
+                for name in ("pymilvus", "milvus_lite"):
+                    logging.getLogger(name).setLevel(logging.CRITICAL)
             except ImportError:
                 raise QAError(f"QA_STORE=milvus needs pymilvus and milvus-lite: {INSTALL}") from None
             kwargs: dict = {"timeout": s.milvus_timeout}
@@ -431,18 +434,14 @@ class MilvusBackend:
         return self._store(client, index_dir, generation, manifest, chunks, texts, window_rows, documents,
                            ml_vectors, ml_windows)
 
-    @staticmethod
-    def _insert(client, collection: str, what: str, n: int, row) -> None:
+    def _insert(self, client, collection: str, what: str, n: int, row) -> None:
         """Insert rows 0..n-1 (made by `row(i)`) in batches, saying how far it is on long writes."""
-        from .indexing import say
-        from .embedding import PROGRESS_MIN_TEXTS
-
         loud = what and n >= PROGRESS_MIN_TEXTS
         step = max(BATCH_ROWS, (n // 10) // BATCH_ROWS * BATCH_ROWS)
         for at in range(0, n, BATCH_ROWS):
             client.insert(collection, [row(i) for i in range(at, min(n, at + BATCH_ROWS))])
             if loud and (at + BATCH_ROWS) % step == 0 and at + BATCH_ROWS < n:
-                say(f"writing to Milvus: {at + BATCH_ROWS:,} of {n:,} {what}")
+                self.say(f"writing to Milvus: {at + BATCH_ROWS:,} of {n:,} {what}")
         client.flush(collection)
 
     @staticmethod

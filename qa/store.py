@@ -439,27 +439,6 @@ class FaissFiles:
         return str(index_dir)
 
 
-def store_backend(settings) -> "FaissFiles":
-    """The back-end `settings.store` names (QA_STORE): FAISS files (default) or Milvus.
-
-    >>> from qa.settings import Settings
-    >>> store_backend(Settings()).kind
-    'faiss'
-    >>> store_backend(Settings(store="elastic"))
-    Traceback (most recent call last):
-    qa.errors.QAError: QA_STORE='elastic': expected faiss or milvus
-    """
-    from .errors import QAError
-
-    if settings.store == "faiss":
-        return FaissFiles()
-    if settings.store == "milvus":
-        from .milvus_store import MilvusBackend
-
-        return MilvusBackend(settings)
-    raise QAError(f"QA_STORE={settings.store!r}: expected faiss or milvus")
-
-
 def _record(d: dict) -> DocumentRecord:
     """A manifest entry as a record (JSON gives lists where the record keeps tuples)."""
     return DocumentRecord(**{**d, "marks": tuple(tuple(m) for m in d.get("marks", ()))})

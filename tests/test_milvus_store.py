@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from qa.errors import IndexWriteError, QAError
-from qa.indexing import load_base, open_index, sync_index
+from qa.indexing import load_base, open_index, store_backend, sync_index
 from qa.retrieval import Retriever
 from qa.settings import Settings
-from qa.store import IndexStore, store_backend
+from qa.store import IndexStore
 
 from conftest import ROOT, SEEDS
 
@@ -159,11 +159,11 @@ KILLER = textwrap.dedent("""
     settings = Settings.from_env({}, index_dir=Path(sys.argv[1]), data_dir=Path(sys.argv[1]) / "data",
                                  embedder="hashing", multilingual_embedder="hashing", store="milvus")
     real = MilvusBackend._insert
-    def insert(client, collection, what, n, row):
+    def insert(self, client, collection, what, n, row):
         if sys.argv[3] in collection:  # killed while this collection of the new generation is written
             os.kill(os.getpid(), signal.SIGKILL)
-        real(client, collection, what, n, row)
-    MilvusBackend._insert = staticmethod(insert)
+        real(self, client, collection, what, n, row)
+    MilvusBackend._insert = insert
     sync_index(settings.index_dir, [Path(sys.argv[2])], HashingEmbedder(), settings,
                base=load_base(settings.index_dir, settings))
 """)
@@ -210,9 +210,19 @@ def test_a_damaged_generation_is_rebuilt_from_its_sources(milvus, embedder, corp
 
 
 def test_the_default_store_is_faiss_and_needs_no_milvus():
-    code = ("import sys; from qa.settings import Settings; from qa.store import store_backend; "
+    code = ("import sys; from qa.settings import Settings; from qa.indexing import store_backend; "
             "assert store_backend(Settings.from_env({})).kind == 'faiss'; "
             "import qa.api, qa.indexing, qa.retrieval; assert 'pymilvus' not in sys.modules")
     run = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT)},
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
+
+
+def test_a_milvus_lite_file_open_in_another_process_is_a_clear_error(milvus, embedder, corpus, tmp_path):
+    sync_index(milvus.index_dir, [corpus], embedder, milvus)  # this process now serves the .db file
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QA_STORE": "milvus", "QA_EMBEDDER": "hashing",
+           "QA_MULTILINGUAL_EMBEDDER": "hashing", "QA_DATA_DIR": str(tmp_path / "data")}
+    run = subprocess.run([sys.executable, "-m", "qa", "search", "robots", "--index", str(milvus.index_dir)],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    assert "cannot connect to Milvus at" in run.stderr and "another process" in run.stderr
