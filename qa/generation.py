@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import http.client
 import json
+import logging
 import os
 import tempfile
 import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -29,6 +32,10 @@ Messages = list[dict[str, str]]
 
 class GenerationError(QAError):
     """A generator cannot be loaded or reached (bad model path, endpoint down)."""
+
+
+class EndpointDown(GenerationError):
+    """A generator server that cannot be reached or broke off a reply (a pool tries another)."""
 
 
 class Generator(Protocol):
@@ -183,22 +190,92 @@ class OpenAIGenerator:
                                          headers={"Content-Type": "application/json"}, method="POST")
         try:
             response = urllib.request.urlopen(request, timeout=self.timeout)
-        except (urllib.error.URLError, OSError) as e:
-            raise GenerationError(f"cannot reach the generator at {self.base_url}: {getattr(e, 'reason', e)}") from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
+            raise EndpointDown(f"cannot reach the generator at {self.base_url}: {getattr(e, 'reason', e)}") from None
         with response:
-            for raw in response:
-                line = raw.decode("utf-8", "replace").strip()
-                if not line.startswith("data:"):
-                    continue
-                data = line[5:].strip()
-                if data == "[DONE]":
-                    return
-                try:
-                    piece = json.loads(data)["choices"][0].get("delta", {}).get("content")
-                except (ValueError, KeyError, IndexError):
-                    raise GenerationError(f"unexpected reply from {self.base_url}: {data[:80]}") from None
-                if piece:
-                    yield piece
+            try:
+                for raw in response:
+                    line = raw.decode("utf-8", "replace").strip()
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        return
+                    try:
+                        piece = json.loads(data)["choices"][0].get("delta", {}).get("content")
+                    except (ValueError, KeyError, IndexError):
+                        raise GenerationError(f"unexpected reply from {self.base_url}: {data[:80]}") from None
+                    if piece:
+                        yield piece
+            except (OSError, http.client.HTTPException) as e:
+                raise EndpointDown(f"the generator at {self.base_url} broke off its reply: {e}") from None
+        # OpenAI-compatible servers end a stream with [DONE]: without it the reply was cut short
+        raise EndpointDown(f"the generator at {self.base_url} broke off its reply (no [DONE])")
+
+
+class GeneratorPool:
+    """Several OpenAI-compatible servers of one model (QA_OPENAI_BASE_URL=url1,url2,...), used as one.
+
+    Each reply goes to the live server with the fewest replies in progress. A server that cannot be
+    reached, or breaks off a reply, is skipped for `retry_after` seconds with a log line, then tried
+    again. A reply broken off midway is asked again of another server and streamed on from where it
+    stopped: decoding is greedy, so the other server says the same words (a reply that differs is an
+    error, never a spliced answer). `GenerationError` only when every server failed.
+    """
+
+    def __init__(self, members: Sequence[OpenAIGenerator], retry_after: float = 30.0) -> None:
+        if not members:
+            raise GenerationError("a generator pool needs at least one server")
+        self.members = list(members)
+        self.name = self.members[0].name
+        self.retry_after = retry_after
+        self._lock = threading.Lock()
+        self._busy = [0] * len(self.members)
+        self._down_until = [0.0] * len(self.members)
+        self._turn = 0
+
+    def order(self) -> list[int]:
+        """Servers to try, best first: live ones by replies in progress (ties in turn), then the ones
+        skipped, soonest back first (when all are down, they are tried anyway)."""
+        now = time.monotonic()
+        with self._lock:
+            self._turn += 1
+            n = len(self.members)
+            live = sorted((i for i in range(n) if self._down_until[i] <= now),
+                          key=lambda i: (self._busy[i], (i - self._turn) % n))
+            down = sorted((i for i in range(n) if self._down_until[i] > now), key=lambda i: self._down_until[i])
+        return live + down
+
+    def stream(self, messages: Messages, max_tokens: int = 96, stop: Sequence[str] = ()) -> Iterator[str]:
+        sent = ""  # what the caller has received already
+        failures = []
+        for i in self.order():
+            member = self.members[i]
+            with self._lock:
+                self._busy[i] += 1
+            got = ""
+            try:
+                for piece in member.stream(messages, max_tokens, stop):
+                    got += piece
+                    common = min(len(got), len(sent))
+                    if got[:common] != sent[:common]:
+                        raise GenerationError(f"{member.base_url} replied differently from the server that broke "
+                                              "off: are the servers running different models?")
+                    if len(got) > len(sent):
+                        new, sent = got[len(sent):], got
+                        yield new
+                with self._lock:
+                    self._down_until[i] = 0.0
+                return
+            except EndpointDown as e:
+                with self._lock:
+                    self._down_until[i] = time.monotonic() + self.retry_after
+                failures.append(str(e))
+                logging.getLogger(__name__).warning("qa: %s; skipped for %.0f s", e, self.retry_after)
+            finally:
+                with self._lock:
+                    self._busy[i] -= 1
+        raise GenerationError("no generator server answered: " + "; ".join(failures))
 
 
 class ScriptedGenerator:
@@ -238,6 +315,10 @@ def make_generator(name: str, settings: Settings) -> Generator:
 def _load_generator(name: str, settings: Settings) -> Generator:
     backend = settings.backend
     if backend == "openai":
+        urls = [u.strip() for u in settings.openai_base_url.split(",") if u.strip()]
+        if len(urls) > 1:
+            return GeneratorPool([OpenAIGenerator(u, settings.openai_model or name) for u in urls],
+                                 retry_after=settings.openai_retry_s)
         return OpenAIGenerator(settings.openai_base_url, settings.openai_model or name)
     spec = resolve_model(name, settings)
     if backend == "llama_cpp":

@@ -61,7 +61,8 @@ class Settings:
     # Generation: a profile ("default", "light") or a path; the back-end runs it.
     generator: str = "default"
     backend: str = "llama_cpp"  # llama_cpp | transformers | openai
-    openai_base_url: str = ""
+    openai_base_url: str = ""  # one URL, or several comma-separated: a pool of servers of one model
+    openai_retry_s: float = 30.0  # a pool's server that failed is skipped this long, then tried again
     openai_model: str = ""
     threads: int = 0  # 0: every core
     n_ctx: int = 2048  # the generator's context window, in tokens
