@@ -293,7 +293,7 @@ def open_index(index_dir: Path, embedder: Embedder, settings: Settings,
             raise IndexUnavailable(f"{index_dir} cannot be rebuilt: its sources are gone ({', '.join(map(str, roots))})")
         state = ("written by an older version (" + damage + "), rebuilding" if older
                  else "damaged (" + damage + "), rebuilding" if damage
-                 else f"moving the FAISS index into {backend.where(index_dir)} (its vectors are reused)" if migrated
+                 else _moving(backend, index_dir) if migrated
                  else "building")
         say(f"{index_dir}: {state} from {', '.join(map(str, existing))}")
         store, _ = sync_index(index_dir, existing, embedder, settings, base=migrated, strict=False)
@@ -331,8 +331,12 @@ def load_base(index_dir: Path, settings: Settings) -> IndexStore | None:
     if base is None:
         base = faiss_index_to_migrate(index_dir, backend)
         if base is not None:
-            say(f"{index_dir}: moving the FAISS index into {backend.where(index_dir)} (its vectors are reused)")
+            say(f"{index_dir}: {_moving(backend, index_dir)}")
     return base
+
+
+def _moving(backend, index_dir: Path) -> str:
+    return f"moving the FAISS index into {backend.where(index_dir)} (its vectors are reused)"
 
 
 def faiss_index_to_migrate(index_dir: Path, backend) -> IndexStore | None:

@@ -53,8 +53,8 @@ BATCH_ROWS = 2000  # rows a single insert sends (a gRPC message stays far below 
 FETCH_IDS = 1000  # ids one query asks for
 MAX_LIMIT = 16384  # the most hits Milvus returns to one search
 META_PIECE = 16000  # characters of one piece of the _meta text (VARCHAR holds 65,535 bytes)
-VECTOR_CACHE = 100_000
-BM25_K1, BM25_B = 1.5, 0.75  # bm25s' defaults, so both stores rank alike  # vectors kept after fetching (the evidence step asks for the same ones again)
+VECTOR_CACHE = 100_000  # vectors kept after fetching (the evidence step asks for the same ones again)
+BM25_K1, BM25_B = 1.5, 0.75  # bm25s' defaults, so both stores rank alike
 
 _clients: dict[tuple, object] = {}
 _clients_lock = threading.Lock()
@@ -263,10 +263,9 @@ class MilvusBackend:
         return rows
 
     @staticmethod
-    def _loaded(client, collection: str) -> str:
-        """`collection`, loaded for search and query (a restarted engine holds collections released)."""
+    def _loaded(client, collection: str) -> None:
+        """Load `collection` for search and query (a restarted engine holds collections released)."""
         client.load_collection(collection)
-        return collection
 
     def _read_meta(self, client, meta: str) -> dict:
         self._loaded(client, meta)
@@ -322,7 +321,7 @@ class MilvusBackend:
             raise
         except Exception as e:  # a collection missing, truncated JSON...
             raise CorruptIndex(f"{type(e).__name__}: {_first_line(e)}") from None
-        documents = {d["id"]: _record(d) for d in manifest["documents"]}
+        documents = {d["id"] for d in manifest["documents"]}
         n = len(chunks)
         if ([r["id"] for r in chunk_rows] != list(range(n)) or [r["id"] for r in windows] != list(range(len(windows)))
                 or set(texts) != set(documents) or len(windows) != manifest.get("windows", len(windows))
@@ -333,12 +332,13 @@ class MilvusBackend:
         if multilingual is not None and len(multilingual) != manifest["multilingual_vectors"]:
             raise CorruptIndex("the multilingual vectors do not match the sentence windows")
         return self._store(client, index_dir, generation, manifest, chunks, texts, window_rows,
-                           documents, multilingual, multilingual_windows)
+                           multilingual, multilingual_windows)
 
-    def _store(self, client, index_dir, generation, manifest, chunks, texts, window_rows, documents,
+    def _store(self, client, index_dir, generation, manifest, chunks, texts, window_rows,
                multilingual, multilingual_windows) -> MilvusStore:
         return MilvusStore(folder=Path(index_dir), manifest=manifest, chunks=chunks, texts=texts,
-                           window_rows=window_rows, documents=documents, multilingual=multilingual,
+                           window_rows=window_rows,
+                           documents={d["id"]: _record(d) for d in manifest["documents"]}, multilingual=multilingual,
                            multilingual_windows=multilingual_windows, client=client, uri=self.uri(index_dir),
                            generation=generation, index_params=manifest["milvus_index"],
                            dim=manifest["dim"],
@@ -429,10 +429,8 @@ class MilvusBackend:
             raise IndexWriteError(f"cannot write the index to Milvus at {self.uri(index_dir)} "
                                   f"({_first_line(e)}); the previous index is intact") from None
         self._drop_stale(client, alias, keep={generation, previous[:-len('_meta')] if previous else ""})
-        documents = {d["id"]: _record(d) for d in manifest["documents"]}
         ml_vectors, ml_windows = multilingual if multilingual is not None else (None, None)
-        return self._store(client, index_dir, generation, manifest, chunks, texts, window_rows, documents,
-                           ml_vectors, ml_windows)
+        return self._store(client, index_dir, generation, manifest, chunks, texts, window_rows, ml_vectors, ml_windows)
 
     def _insert(self, client, collection: str, what: str, n: int, row) -> None:
         """Insert rows 0..n-1 (made by `row(i)`) in batches, saying how far it is on long writes."""
