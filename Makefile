@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup browser index run test eval eval-public calibrate retrieval-eval bench bench-index bench-pdf bench-scale bench-milvus load-test stress clean
+.PHONY: setup browser index run test eval eval-public calibrate retrieval-eval bench bench-index bench-pdf bench-scale bench-milvus bench-scale-out load-test stress clean
 
 setup: $(STAMP)
 
@@ -74,6 +74,13 @@ stress: setup
 
 bench-index: setup
 	$(PY) scripts/bench_index.py
+
+# Past one machine (issue 18): Ray embedding (2 workers) beside one process on >= 100k sentences
+# (bench/scale-out.json), then 20 chat sessions x 60 s on the page's own model, one generator server and a
+# pool of two (bench/load-pool.json). Run on a quiet machine: about 20 minutes.
+bench-scale-out: index
+	$(PY) scripts/bench_scale_out.py --sentences 100000
+	$(PY) scripts/load_chat.py --sessions 20 --seconds 60 --arms inprocess,servers1,servers2 --out bench/load-pool.json
 
 load-test: index
 	$(PY) scripts/load_chat.py --sessions 20 --seconds 60

@@ -33,8 +33,22 @@ def cmd_index(args, settings) -> int:
     roots = [Path(p) for p in args.paths] if args.paths else settings.default_corpus
     if not args.paths:
         settings.uploads_dir.mkdir(parents=True, exist_ok=True)
-    store, report = sync_index(index_dir, roots, make_embedder(settings), settings,
-                               base=load_base(index_dir, settings), strict=True)
+    address = args.ray if args.ray is not None else settings.ray_address
+    embedder = make_embedder(settings)
+    if address:
+        from .ray_embedding import RayEmbedder, check_address, checkpoint_dir, shutdown
+
+        embedder = RayEmbedder(embedder, settings, check_address(address), workers=settings.ray_workers,
+                               worker_cpus=settings.ray_worker_cpus, block_rows=settings.ray_block_rows,
+                               checkpoint_dir=checkpoint_dir(settings, index_dir), say=say)
+    try:
+        store, report = sync_index(index_dir, roots, embedder, settings,
+                                   base=load_base(index_dir, settings), strict=True)
+    finally:
+        if address:
+            shutdown()
+    if address:
+        embedder.checkpoint.remove()  # the index holds every vector now
     for path, why in report.skipped:
         say(f"skipped {path}: {why}")
     print(f"{report.summary()} -> {store.describe()}")
@@ -159,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", choices=("faiss", "milvus"),
                    help="where the index lives (default QA_STORE, else faiss); milvus over an existing FAISS "
                         "index moves it without re-embedding (QA_MILVUS_URI says which Milvus)")
+    p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                   help="embed on a Ray cluster: the one at ADDRESS (head:6379, ray://head:10001), or without "
+                        "ADDRESS one started on this machine (QA_RAY_ADDRESS; QA_RAY_WORKERS actors)")
     p.set_defaults(run=cmd_index)
 
     p = sub.add_parser("search", help="print the passages that best match a query",

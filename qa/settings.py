@@ -58,6 +58,12 @@ class Settings:
     milvus_server_pem: str = ""  # TLS: the server's certificate (with an https:// URI)
     milvus_server_name: str = ""  # TLS: the name the certificate was issued to, when not the URI's host
     milvus_timeout: float = 10.0  # seconds to wait for the server before saying it is unreachable
+    # Indexing on Ray (qa/ray_embedding.py; `qa index --ray [ADDRESS]`): "" = in this process; "local" = a
+    # Ray cluster started on this machine; else the address of a running cluster (head:6379, ray://head:10001).
+    ray_address: str = ""
+    ray_workers: int = 0  # embedding actors; 0 = one per ray_worker_cpus CPUs of the cluster
+    ray_worker_cpus: int = 1  # CPUs (and threads) of each embedding actor
+    ray_block_rows: int = 4096  # texts an actor embeds at a time (and the unit a killed job keeps)
     # Generation: a profile ("default", "light") or a path; the back-end runs it.
     generator: str = "default"
     backend: str = "llama_cpp"  # llama_cpp | transformers | openai

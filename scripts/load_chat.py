@@ -8,7 +8,14 @@ Reports completed answers, errors (no complete answer within --timeout seconds c
 and p50/p95 time to the first verified text on the page (not the progress line) and to the full
 answer. Writes bench/load.json.
 
-Run: make load-test   (or: .venv/bin/python scripts/load_chat.py --sessions 20 --seconds 60)
+With --arms, several set-ups side by side in one run (bench/load-pool.json): `inprocess` (the page's
+own llama.cpp model, what `make run` starts), `servers1` (one llama.cpp OpenAI-compatible server,
+`python -m llama_cpp.server`, every core) and `servers2` (a pool of two such servers, half the cores
+each: QA_OPENAI_BASE_URL=url1,url2). Each arm first answers the questions one at a time (the time an
+answer takes alone), then carries the load; queue wait = answer p50 under load - answer p50 alone.
+
+Run: make load-test        (or: .venv/bin/python scripts/load_chat.py --sessions 20 --seconds 60)
+     make load-test-pool   (or: ... --arms inprocess,servers1,servers2 --out bench/load-pool.json)
 """
 from __future__ import annotations
 
@@ -37,35 +44,68 @@ QUESTIONS = [
 ]
 
 
-def start_server() -> tuple[subprocess.Popen, str, Path]:
-    folder = Path(tempfile.mkdtemp(prefix="qa-load-"))
-    shutil.copytree(ROOT / "seeds", folder / "seeds")
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "QA_SEEDS_DIR": str(folder / "seeds"),
-           "QA_DATA_DIR": str(folder / "data"), "QA_INDEX_DIR": str(folder / "index")}
-    proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py")], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    for _ in range(360):
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, proc: subprocess.Popen, what: str, seconds: float = 180) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
         try:
             urllib.request.urlopen(url, timeout=2)
-            return proc, url, folder
+            return
         except OSError:
             if proc.poll() is not None:
                 break
             time.sleep(0.5)
     proc.kill()
-    raise SystemExit("the chat page did not start")
+    raise SystemExit(f"{what} did not start")
 
 
-def session(url: str, index: int, stop_at: float, timeout: float, results: list, lock: threading.Lock) -> None:
+def start_server(env_extra: dict | None = None) -> tuple[subprocess.Popen, str, Path]:
+    folder = Path(tempfile.mkdtemp(prefix="qa-load-"))
+    shutil.copytree(ROOT / "seeds", folder / "seeds")
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "QA_SEEDS_DIR": str(folder / "seeds"),
+           "QA_DATA_DIR": str(folder / "data"), "QA_INDEX_DIR": str(folder / "index"), **(env_extra or {})}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py")], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    wait_for(url, proc, "the chat page")
+    return proc, url, folder
+
+
+def start_generators(count: int) -> tuple[list[subprocess.Popen], list[str]]:
+    """`count` llama.cpp OpenAI-compatible servers of the default model on loopback, the cores shared."""
+    from qa.models import resolve_model
+    from qa.settings import Settings
+
+    settings = Settings.from_env()
+    model = resolve_model(settings.generator, settings).path
+    threads = max(1, (os.cpu_count() or 2) // count)
+    procs, urls = [], []
+    for _ in range(count):
+        port = free_port()
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+             "--port", str(port), "--n_threads", str(threads), "--n_threads_batch", str(threads),
+             "--n_ctx", str(settings.n_ctx), "--verbose", "False"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        urls.append(f"http://127.0.0.1:{port}/v1")
+    for proc, url in zip(procs, urls):
+        wait_for(f"{url}/models", proc, "a generator server")
+    return procs, urls
+
+
+def session(url: str, index: int, stop_at: float, timeout: float, results: list, lock: threading.Lock,
+            once: bool = False) -> None:
     from gradio_client import Client
 
     client = Client(url, verbose=False)
     turn = index
-    while time.time() < stop_at:
+    while once or time.time() < stop_at:  # once: one question, whatever the time
         question = QUESTIONS[turn % len(QUESTIONS)]
         turn += 1
         t0 = time.time()
@@ -92,6 +132,8 @@ def session(url: str, index: int, stop_at: float, timeout: float, results: list,
         with lock:
             results.append({"session": index, "question": question, "ok": ok, "error": error,
                             "first_s": first, "total_s": time.time() - t0})
+        if once:
+            return
 
 
 def _bot_text(output) -> str:
@@ -116,36 +158,93 @@ def percentile(values: list[float], q: float) -> float | None:
     return round(values[min(len(values) - 1, int(round(q * (len(values) - 1))))], 3)
 
 
+def run_sessions(url: str, sessions: int, seconds: float, timeout: float) -> list[dict]:
+    results: list[dict] = []
+    lock = threading.Lock()
+    stop_at = time.time() + seconds
+    threads = [threading.Thread(target=session, args=(url, i, stop_at, timeout, results, lock))
+               for i in range(sessions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=seconds + timeout + 60)
+    return results
+
+
+def alone(url: str, timeout: float) -> list[dict]:
+    """Each question once, one at a time: what an answer takes without a queue (the first warms up)."""
+    results: list[dict] = []
+    lock = threading.Lock()
+    for i in range(len(QUESTIONS) + 1):
+        session(url, i % len(QUESTIONS), 0, timeout, results, lock, once=True)
+    return results[1:]
+
+
+def run_arm(arm: str, args) -> dict:
+    """One set-up: start it, answer alone, carry the load, stop it."""
+    generators, env = [], {}
+    if arm.startswith("servers"):
+        generators, urls = start_generators(int(arm.removeprefix("servers")))
+        env = {"QA_BACKEND": "openai", "QA_OPENAI_BASE_URL": ",".join(urls)}
+    elif arm != "inprocess":
+        raise SystemExit(f"unknown arm {arm!r}: inprocess, servers1, servers2, ...")
+    proc, url, folder = start_server(env)
+    try:
+        solo = alone(url, args.timeout)
+        report = summary(run_sessions(url, args.sessions, args.seconds, args.timeout), args)
+    finally:
+        for p in [proc, *generators]:
+            p.terminate()
+        for p in [proc, *generators]:
+            p.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
+    solo_ok = [r["total_s"] for r in solo if r["ok"]]
+    report["alone_answer_p50_s"] = percentile(solo_ok, 0.5)
+    report["alone_errors"] = len(solo) - len(solo_ok)
+    if report["answer_p50_s"] is not None and report["alone_answer_p50_s"] is not None:
+        report["queue_wait_p50_s"] = round(report["answer_p50_s"] - report["alone_answer_p50_s"], 3)
+    return {"arm": arm, "generators": len(generators) or "in the page's process", **report}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--url", help="an already running page (default: start one)")
+    parser.add_argument("--arms", help="set-ups side by side: inprocess, servers1, servers2 (comma-separated)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "load.json"))
     args = parser.parse_args()
+    if args.arms:
+        arms = [run_arm(arm.strip(), args) for arm in args.arms.split(",")]
+        report = {"sessions": args.sessions, "seconds": args.seconds, "cpus": os.cpu_count(), "arms": arms,
+                  "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(report, indent=1) + "\n")
+        print(json.dumps(report, indent=1))
+        return 0 if all(a["errors"] == 0 and a["alone_errors"] == 0 for a in arms) else 1
     proc = folder = None
     url = args.url
     if not url:
         proc, url, folder = start_server()
     try:
-        results: list[dict] = []
-        lock = threading.Lock()
-        stop_at = time.time() + args.seconds
-        threads = [threading.Thread(target=session, args=(url, i, stop_at, args.timeout, results, lock))
-                   for i in range(args.sessions)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=args.seconds + args.timeout + 60)
+        results = run_sessions(url, args.sessions, args.seconds, args.timeout)
     finally:
         if proc:
             proc.terminate()
             proc.wait(timeout=30)
         if folder:
             shutil.rmtree(folder, ignore_errors=True)
+    report = summary(results, args)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(report, indent=1) + "\n")
+    print(json.dumps(report, indent=1))
+    return 0 if report["errors"] == 0 else 1
+
+
+def summary(results: list[dict], args) -> dict:
     done = [r for r in results if r["ok"]]
-    report = {
+    return {
         "sessions": args.sessions, "seconds": args.seconds, "requests": len(results),
         "completed_answers": len(done), "errors": len(results) - len(done),
         "error_examples": sorted({r["error"] for r in results if r["error"]})[:5],
@@ -155,10 +254,6 @@ def main() -> int:
         "answer_p95_s": percentile([r["total_s"] for r in done], 0.95),
         "answers_per_minute": round(len(done) / args.seconds * 60, 1),
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=1) + "\n")
-    print(json.dumps(report, indent=1))
-    return 0 if report["errors"] == 0 else 1
 
 
 if __name__ == "__main__":
