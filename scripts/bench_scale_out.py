@@ -1,7 +1,9 @@
 """`make bench-scale-out`: embedding on a local Ray cluster beside one process, in one run.
 
-The texts are what indexing embeds: the sentence windows of the three public corpora
-(../shared/eval/public/*/corpus) and the seeds, repeated until there are at least --sentences of them.
+The texts are sentences: those of the three public corpora (../shared/eval/public/*/corpus) and the
+seeds, split as indexing splits them, repeated until there are --sentences of them. (Indexing embeds
+a window per sentence, the sentence with the one before it and the title: longer texts, so fewer a
+second; the ratio of the two arms is what this measures.)
 Both arms get the same texts in the same blocks (Ray's order: longest first, 4,096 a block):
 
 - one process: the default embedder (MiniLM on ONNX Runtime) with every core, block after block;
@@ -35,19 +37,38 @@ ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = ROOT.parent / "shared" / "eval" / "public"
 
 
-def corpus_texts(settings, embedder) -> list[str]:
-    """The sentence windows indexing would embed for the public corpora and the seeds."""
-    from qa.chunking import chunk_document, sentence_windows
+def corpus_sentences() -> list[str]:
+    """The sentences of the public corpora and the seeds, as indexing splits them."""
     from qa.documents import discover, document_from_bytes
+    from qa.sentences import sentence_spans
 
     roots = [p for p in sorted(PUBLIC.glob("*/corpus")) if p.is_dir()] + [ROOT / "seeds"]
     files, _ = discover(roots)
     texts: list[str] = []
     for sf in files:
         doc = document_from_bytes(sf.doc_id, sf.path.read_bytes(), sf.path.suffix, sf.path)
+        texts.extend(doc.text[s:e] for s, e in sentence_spans(doc.text))
+    return [t for t in texts if t.strip()]
+
+
+def driver_rate(settings, embedder) -> dict:
+    """What the driver does per document with or without Ray: read, chunk, cut sentence windows (the
+    tokenizer counts word pieces; no model runs). Its rate bounds a cluster's ingest rate."""
+    from qa.chunking import chunk_document, sentence_windows
+    from qa.documents import discover, document_from_bytes
+
+    roots = [p for p in sorted(PUBLIC.glob("*/corpus")) if p.is_dir()] + [ROOT / "seeds"]
+    files, _ = discover(roots)
+    started = time.perf_counter()
+    windows = chars = 0
+    for sf in files:
+        doc = document_from_bytes(sf.doc_id, sf.path.read_bytes(), sf.path.suffix, sf.path)
         chunks = chunk_document(doc, embedder, settings.chunk_tokens, settings.chunk_overlap_tokens)
-        texts.extend(w.text for w in sentence_windows(doc, chunks, embedder, settings.chunk_tokens))
-    return texts
+        windows += len(sentence_windows(doc, chunks, embedder, settings.chunk_tokens))
+        chars += len(doc.text)
+    seconds = time.perf_counter() - started
+    return {"documents": len(files), "chars": chars, "windows": windows, "seconds": seconds,
+            "windows_per_s": windows / seconds, "mb_per_s": chars / 1e6 / seconds}
 
 
 def steady_rate(arrivals: list[tuple[float, int]]) -> float:
@@ -67,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sentences", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default=str(ROOT / "bench" / "scale-out.json"))
+    parser.add_argument("--driver-only", action="store_true",
+                        help="measure only the driver's reading and chunking, into the existing --out")
     args = parser.parse_args(argv)
 
     from qa.embedding import make_embedder
@@ -75,9 +98,19 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings.from_env()
     local = make_embedder(settings)
-    base = corpus_texts(settings, local)
+    driver = driver_rate(settings, local)
+    print(f"driver: read and chunked {driver['documents']} documents, {driver['windows']:,} windows, in "
+          f"{driver['seconds']:.1f} s ({driver['windows_per_s']:,.0f} windows/s)", file=sys.stderr)
+    if args.driver_only:
+        report = json.loads(Path(args.out).read_text())
+        report["driver_read_and_chunk"] = driver
+        Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+        return 0
+    base = corpus_sentences()
+    mean_pieces = float(np.mean(local.count_tokens(base)))
     texts = (base * (args.sentences // len(base) + 1))[:args.sentences]
-    print(f"{len(texts):,} texts ({len(base):,} distinct windows of the public corpora and the seeds), "
+    print(f"{len(texts):,} texts ({len(base):,} distinct sentences of the public corpora and the seeds, "
+          f"{mean_pieces:.0f} word pieces on average), "
           f"{settings.embedder}", file=sys.stderr)
     BLOCK_ROWS = settings.ray_block_rows
     order = np.argsort([-len(t) for t in texts], kind="stable")
@@ -115,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     ratio = ray["rate_per_s"] / one["rate_per_s"]
     max_diff = float(np.abs(ray_vectors - one_vectors).max())
     report = {
-        "texts": len(texts), "distinct_texts": len(set(base)), "embedder": settings.embedder,
+        "driver_read_and_chunk": driver,
+        "texts": len(texts), "distinct_texts": len(set(base)),
+        "mean_word_pieces": mean_pieces, "embedder": settings.embedder,
         "block_rows": BLOCK_ROWS, "one_process": one, "ray_local": ray,
         "ray_over_one_process": ratio, "overhead_per_node": 1 - ratio,
         "within_15_percent": ratio >= 0.85, "max_abs_vector_difference": max_diff,

@@ -122,3 +122,13 @@ def test_bad_ray_addresses_are_one_line_errors(settings, tmp_path):
     assert proc.returncode == 2 and "Traceback" not in err, err
     assert "cannot start or join the Ray cluster at 127.0.0.1:1: nothing answers there" in err
     assert "embedding" not in err  # said before any document was read
+
+
+def test_indexing_without_ray_does_not_import_it(settings, tmp_path):
+    code = ("import sys; sys.argv = ['qa', 'index', %r, '--index', %r]; "
+            "from qa.cli import main; rc = main(sys.argv[1:]); "
+            "assert 'ray' not in sys.modules, 'ray imported'; sys.exit(rc)") % (str(SEEDS), str(tmp_path / "i"))
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **_env(settings, "hashing")},
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("indexed 4, ")
