@@ -132,3 +132,21 @@ def test_indexing_without_ray_does_not_import_it(settings, tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("indexed 4, ")
+
+
+def test_ray_indexes_into_milvus_too(settings, tmp_path):
+    pytest.importorskip("pymilvus")
+    index_dir = tmp_path / "milvus-index"
+    proc = _qa(["index", str(SEEDS), "--index", str(index_dir), "--store", "milvus", "--ray"],
+               _env(settings, "hashing"))
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    assert "on 2 Ray worker(s)" in err and "-> Milvus FLAT at " in out
+    milvus = dataclasses.replace(settings, store="milvus", multilingual_embedder="off")
+    from qa.indexing import store_backend
+
+    through_ray = store_backend(milvus).load(index_dir)
+    local, _ = sync_index(tmp_path / "faiss-index", [SEEDS], make_embedder(milvus),
+                          dataclasses.replace(milvus, store="faiss"))
+    assert [c.id for c in through_ray.chunks] == [c.id for c in local.chunks]
+    assert np.allclose(through_ray.vectors, local.vectors, atol=1e-6)
