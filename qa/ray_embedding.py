@@ -9,7 +9,8 @@ float tolerance) and later syncs without Ray reuse it.
 Vectors a job has received are spilled to `checkpoint_dir` as they arrive: a job killed midway leaves
 the previous index as it was (nothing is written to it before every vector is in), and a re-run embeds
 only the texts that are not in the checkpoint yet. `qa index` removes the checkpoint once the index is
-written.
+written. (Documents not in English get a second vector in the multilingual space: that one is embedded
+in the driver, as without Ray, and not checkpointed.)
 
 Example (needs Ray and a model, so not run here):
     >>> embedder = RayEmbedder(make_embedder(settings), settings, address="local")  # doctest: +SKIP
@@ -96,8 +97,8 @@ class EmbeddingCheckpoint:
                     if data["vectors"].shape[1:] != (self.dim,):
                         continue
                     out.update(zip(data["keys"].tolist(), data["vectors"]))
-            except (OSError, ValueError, KeyError):
-                continue  # a damaged part: its texts are embedded again
+            except Exception:  # a damaged part (truncated zip, empty file...): its texts are embedded again
+                continue
         return out
 
     def add(self, keys: Sequence[str], vectors: np.ndarray) -> None:
@@ -136,6 +137,8 @@ def _reachable(address: str) -> None:
     if address in (LOCAL, "auto"):
         return
     host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not port.isdigit():
+        raise QAError(f"--ray {address!r}: no port (head:6379 or ray://head:10001)")
     try:
         socket.create_connection((host or "127.0.0.1", int(port)), timeout=CONNECT_TIMEOUT_S).close()
     except (OSError, ValueError) as e:
@@ -171,8 +174,8 @@ def connect(address: str, say: Callable[[str], None] | None = None) -> dict:
                 f"({time.perf_counter() - started:.1f} s to {'start' if address == LOCAL else 'join'})")
         import ray.data  # configures its loggers on import: quiet them after
 
-        for name in ("ray", "ray.data"):
-            logging.getLogger(name).setLevel(logging.ERROR)
+        for name in ("ray", "ray.data"):  # a failed worker is reported once, by us (RayEmbedder.embed)
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         data_context = ray.data.DataContext.get_current()
         data_context.enable_progress_bars = False  # ours is one line per few seconds, see RayEmbedder.embed
         data_context.print_on_execution_start = False
@@ -187,6 +190,10 @@ class RayEmbedder:
     def __init__(self, local: Embedder, settings: Settings, address: str = LOCAL, *, workers: int = 0,
                  worker_cpus: int = 1, block_rows: int = 4096, checkpoint_dir: Path | None = None,
                  say: Callable[[str], None] | None = None) -> None:
+        workers_make = make_embedder(settings).name  # tokenizer only: the model loads on first use
+        if workers_make != local.name:
+            raise ValueError(f"the workers would embed with {workers_make!r}, not {local.name!r}: "
+                             "pass the settings the local embedder was made from")
         self.local = local
         self.name, self.dim, self.max_tokens = local.name, local.dim, local.max_tokens
         self.settings = settings
@@ -204,7 +211,11 @@ class RayEmbedder:
 
     def worker_count(self) -> int:
         resources = connect(self.address, self.say)
-        return self.workers or max(1, int(resources.get("CPU", 1)) // self.worker_cpus)
+        cpus = int(resources.get("CPU", 1))
+        if self.workers * self.worker_cpus > cpus:  # the actor pool would wait for CPUs forever
+            raise QAError(f"QA_RAY_WORKERS={self.workers} x QA_RAY_WORKER_CPUS={self.worker_cpus} needs "
+                          f"{self.workers * self.worker_cpus} CPUs; the Ray cluster has {cpus}")
+        return self.workers or max(1, cpus // self.worker_cpus)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
@@ -230,6 +241,9 @@ class RayEmbedder:
         import pyarrow as pa
 
         workers = self.worker_count()
+        # Once here, before the actors start: an embedder that prepares a file on first use (the ONNX
+        # export into the cache) would otherwise do it in every actor at once on this machine.
+        self.local.embed(texts[:1])
         # Longest first, in blocks of similar lengths: a batch pads to its longest text, and the slowest
         # blocks start early instead of ending the job alone.
         order = todo[np.argsort([-len(texts[r]) for r in todo], kind="stable")]
@@ -241,6 +255,16 @@ class RayEmbedder:
             EmbedWorker, fn_constructor_kwargs={"settings": worker_settings}, batch_size=size,
             batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=self.worker_cpus)
         self.say(f"embedding {len(order):,} sentences on {workers} Ray worker(s)")
+        try:
+            self._receive(dataset, keys, order, out)
+        except QAError:
+            raise
+        except Exception as e:  # a worker failed (a model missing on a node, out of memory...): Ray wraps it
+            cause = next((line for line in reversed(str(e).splitlines()) if line.strip()), type(e).__name__)
+            raise QAError(f"the Ray job failed: {cause.strip()[:300]}; the vectors received so far are kept, run the "
+                          "same command again to go on") from None
+
+    def _receive(self, dataset, keys: list[str], order: np.ndarray, out: np.ndarray) -> None:
         done, started, last = 0, time.perf_counter(), time.perf_counter()
         for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
             rows = np.asarray(batch["row"], np.int64)

@@ -130,16 +130,17 @@ def main(argv: list[str] | None = None) -> int:
 
     # Ray, local cluster
     started = time.perf_counter()
-    resources = connect("local")
-    ray_start_s = time.perf_counter() - started
-    with tempfile.TemporaryDirectory() as folder:
-        ray_embedder = RayEmbedder(make_embedder(settings), settings, "local", workers=args.workers,
-                                   block_rows=BLOCK_ROWS,
-                                   checkpoint_dir=Path(folder) / "checkpoint")
-        started = time.perf_counter()
-        ray_vectors = ray_embedder.embed(texts)
-        ray_wall = time.perf_counter() - started
-    shutdown()
+    try:
+        resources = connect("local")
+        ray_start_s = time.perf_counter() - started
+        with tempfile.TemporaryDirectory() as folder:
+            ray_embedder = RayEmbedder(make_embedder(settings), settings, "local", workers=args.workers,
+                                       block_rows=BLOCK_ROWS, checkpoint_dir=Path(folder) / "checkpoint")
+            started = time.perf_counter()
+            ray_vectors = ray_embedder.embed(texts)
+            ray_wall = time.perf_counter() - started
+    finally:
+        shutdown()
     ray = {"cluster_start_s": ray_start_s, "wall_s": ray_wall, "rate_per_s": steady_rate(ray_embedder.arrivals),
            "workers": args.workers, "cpus": int(resources.get("CPU", 0))}
     print(f"Ray, {args.workers} workers: {ray['rate_per_s']:,.0f}/s after the first block ({ray_wall:.1f} s in all, "

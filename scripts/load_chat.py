@@ -15,7 +15,7 @@ each: QA_OPENAI_BASE_URL=url1,url2). Each arm first answers the questions one at
 answer takes alone), then carries the load; queue wait = answer p50 under load - answer p50 alone.
 
 Run: make load-test        (or: .venv/bin/python scripts/load_chat.py --sessions 20 --seconds 60)
-     make load-test-pool   (or: ... --arms inprocess,servers1,servers2 --out bench/load-pool.json)
+     make bench-scale-out  (its second part: ... --arms inprocess,servers1,servers2 --out bench/load-pool.json)
 """
 from __future__ import annotations
 
@@ -66,37 +66,42 @@ def wait_for(url: str, proc: subprocess.Popen, what: str, seconds: float = 180) 
 
 def start_server(env_extra: dict | None = None) -> tuple[subprocess.Popen, str, Path]:
     folder = Path(tempfile.mkdtemp(prefix="qa-load-"))
-    shutil.copytree(ROOT / "seeds", folder / "seeds")
-    port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "QA_SEEDS_DIR": str(folder / "seeds"),
-           "QA_DATA_DIR": str(folder / "data"), "QA_INDEX_DIR": str(folder / "index"), **(env_extra or {})}
-    proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py")], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    wait_for(url, proc, "the chat page")
+    try:
+        shutil.copytree(ROOT / "seeds", folder / "seeds")
+        port = free_port()
+        env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "QA_SEEDS_DIR": str(folder / "seeds"),
+               "QA_DATA_DIR": str(folder / "data"), "QA_INDEX_DIR": str(folder / "index"), **(env_extra or {})}
+        proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py")], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}/"
+        wait_for(url, proc, "the chat page")
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return proc, url, folder
 
 
-def start_generators(count: int) -> tuple[list[subprocess.Popen], list[str]]:
-    """`count` llama.cpp OpenAI-compatible servers of the default model on loopback, the cores shared."""
+def start_generators(count: int, started: list) -> list[str]:
+    """`count` llama.cpp OpenAI-compatible servers of the default model on loopback, the cores shared;
+    each process is appended to `started` at once, so the caller stops them whatever fails."""
     from qa.models import resolve_model
     from qa.settings import Settings
 
     settings = Settings.from_env()
     model = resolve_model(settings.generator, settings).path
     threads = max(1, (os.cpu_count() or 2) // count)
-    procs, urls = [], []
+    urls = []
     for _ in range(count):
         port = free_port()
-        procs.append(subprocess.Popen(
+        started.append(subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
              "--port", str(port), "--n_threads", str(threads), "--n_threads_batch", str(threads),
              "--n_ctx", str(settings.n_ctx), "--verbose", "False"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         urls.append(f"http://127.0.0.1:{port}/v1")
-    for proc, url in zip(procs, urls):
+    for proc, url in zip(started[-count:], urls):
         wait_for(f"{url}/models", proc, "a generator server")
-    return procs, urls
+    return urls
 
 
 def session(url: str, index: int, stop_at: float, timeout: float, results: list, lock: threading.Lock,
@@ -181,29 +186,37 @@ def alone(url: str, timeout: float) -> list[dict]:
 
 
 def run_arm(arm: str, args) -> dict:
-    """One set-up: start it, answer alone, carry the load, stop it."""
-    generators, env = [], {}
-    if arm.startswith("servers"):
-        generators, urls = start_generators(int(arm.removeprefix("servers")))
-        env = {"QA_BACKEND": "openai", "QA_OPENAI_BASE_URL": ",".join(urls)}
-    elif arm != "inprocess":
+    """One set-up: start it, answer alone, carry the load, stop it (and everything it started, whatever fails)."""
+    if arm != "inprocess" and not (arm.startswith("servers") and arm.removeprefix("servers").isdigit()):
         raise SystemExit(f"unknown arm {arm!r}: inprocess, servers1, servers2, ...")
-    proc, url, folder = start_server(env)
+    started: list[subprocess.Popen] = []
+    folder = None
     try:
+        env = {}
+        if arm.startswith("servers"):
+            urls = start_generators(int(arm.removeprefix("servers")), started)
+            env = {"QA_BACKEND": "openai", "QA_OPENAI_BASE_URL": ",".join(urls)}
+        proc, url, folder = start_server(env)
+        started.append(proc)
         solo = alone(url, args.timeout)
         report = summary(run_sessions(url, args.sessions, args.seconds, args.timeout), args)
     finally:
-        for p in [proc, *generators]:
+        for p in started:
             p.terminate()
-        for p in [proc, *generators]:
-            p.wait(timeout=30)
-        shutil.rmtree(folder, ignore_errors=True)
+        for p in started:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
     solo_ok = [r["total_s"] for r in solo if r["ok"]]
     report["alone_answer_p50_s"] = percentile(solo_ok, 0.5)
     report["alone_errors"] = len(solo) - len(solo_ok)
     if report["answer_p50_s"] is not None and report["alone_answer_p50_s"] is not None:
         report["queue_wait_p50_s"] = round(report["answer_p50_s"] - report["alone_answer_p50_s"], 3)
-    return {"arm": arm, "generators": len(generators) or "in the page's process", **report}
+    generators = len(started) - 1
+    return {"arm": arm, "generators": generators or "in the page's process", **report}
 
 
 def main() -> int:

@@ -125,3 +125,20 @@ def test_ask_bad_question_exits_2(corpus, tmp_path, capsys, scripted, question):
     assert main(["index", str(corpus), "--index", index]) == 0
     assert main(["ask", question, "--index", index]) == 2
     assert "question is empty" in capsys.readouterr().err
+
+
+def test_indexing_without_ray_does_not_import_it(tmp_path):
+    """`make test` and `make run` never need Ray: it is imported only with --ray or QA_RAY_ADDRESS."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT, SEEDS
+
+    code = ("import sys; from qa.cli import main; rc = main(['index', %r, '--index', %r]); "
+            "assert 'ray' not in sys.modules, 'ray imported'; sys.exit(rc)") % (str(SEEDS), str(tmp_path / "i"))
+    env = {**os.environ, "QA_CACHE_DIR": str(tmp_path / "cache"), "QA_MULTILINGUAL_EMBEDDER": "off"}
+    env.pop("QA_RAY_ADDRESS", None)
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("indexed 4, ")

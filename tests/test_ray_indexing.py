@@ -18,8 +18,9 @@ from qa.store import IndexStore
 
 from conftest import ROOT, SEEDS
 
-pytestmark = pytest.mark.integration  # a real Ray cluster and model: `make test` fails if Ray is missing
-pytest.importorskip("ray")
+import ray  # noqa: F401  (not skipped: without Ray this module fails to collect, so `make test` fails)
+
+pytestmark = pytest.mark.integration  # a real Ray cluster and the real embedder
 
 
 def _qa(args, env, **kwargs):
@@ -35,7 +36,8 @@ def _env(settings, embedder="minilm-onnx"):
 def test_ray_index_equals_the_index_built_without_ray(settings, tmp_path):
     settings = dataclasses.replace(settings, embedder="minilm-onnx", multilingual_embedder="off")
     ray_dir, local_dir = tmp_path / "ray-index", tmp_path / "local-index"
-    proc = _qa(["index", str(SEEDS), "--index", str(ray_dir), "--ray"], _env(settings))
+    # blocks of 32 windows: the seeds' ~290 spread over both actors, returned in whatever order they finish
+    proc = _qa(["index", str(SEEDS), "--index", str(ray_dir), "--ray"], {**_env(settings), "QA_RAY_BLOCK_ROWS": "32"})
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
     assert "Ray cluster:" in err and "on 2 Ray worker(s)" in err and "embedded " in err  # progress on the terminal
@@ -108,7 +110,9 @@ def test_a_checkpoint_serves_only_its_own_embedder(tmp_path):
     cp = EmbeddingCheckpoint(tmp_path / "cp", "model-a", 3)
     cp.add(text_keys(["one", "two"]), np.eye(2, 3, dtype=np.float32))
     cp.flush()
-    (tmp_path / "cp" / "garbage.npz").write_bytes(b"not a zip")
+    whole = next((tmp_path / "cp").glob(f"{cp.tag}-*.npz"))
+    (tmp_path / "cp" / f"{cp.tag}-000001.npz").write_bytes(whole.read_bytes()[:40])  # a truncated part
+    (tmp_path / "cp" / f"{cp.tag}-000002.npz").write_bytes(b"")  # an empty one
     assert set(EmbeddingCheckpoint(tmp_path / "cp", "model-a", 3).known()) == set(text_keys(["one", "two"]))
     assert EmbeddingCheckpoint(tmp_path / "cp", "model-b", 3).known() == {}
     assert EmbeddingCheckpoint(tmp_path / "cp", "model-a", 4).known() == {}  # other width: ignored
@@ -117,21 +121,13 @@ def test_a_checkpoint_serves_only_its_own_embedder(tmp_path):
 def test_bad_ray_addresses_are_one_line_errors(settings, tmp_path):
     with pytest.raises(QAError, match="not a Ray address"):
         check_address(SEEDS.name)
+    with pytest.raises(QAError, match="no port"):
+        check_address("ray://head")
     proc = _qa(["index", str(SEEDS), "--index", str(tmp_path / "i"), "--ray", "127.0.0.1:1"], _env(settings, "hashing"))
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 2 and "Traceback" not in err, err
     assert "cannot start or join the Ray cluster at 127.0.0.1:1: nothing answers there" in err
     assert "embedding" not in err  # said before any document was read
-
-
-def test_indexing_without_ray_does_not_import_it(settings, tmp_path):
-    code = ("import sys; sys.argv = ['qa', 'index', %r, '--index', %r]; "
-            "from qa.cli import main; rc = main(sys.argv[1:]); "
-            "assert 'ray' not in sys.modules, 'ray imported'; sys.exit(rc)") % (str(SEEDS), str(tmp_path / "i"))
-    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **_env(settings, "hashing")},
-                         capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.startswith("indexed 4, ")
 
 
 def test_ray_indexes_into_milvus_too(settings, tmp_path):
