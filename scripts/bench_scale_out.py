@@ -37,17 +37,21 @@ ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = ROOT.parent / "shared" / "eval" / "public"
 
 
-def corpus_sentences() -> list[str]:
-    """The sentences of the public corpora and the seeds, as indexing splits them."""
+def corpus_documents():
+    """The documents of the public corpora and the seeds, loaded one by one as indexing loads them."""
     from qa.documents import discover, document_from_bytes
-    from qa.sentences import sentence_spans
 
     roots = [p for p in sorted(PUBLIC.glob("*/corpus")) if p.is_dir()] + [ROOT / "seeds"]
     files, _ = discover(roots)
-    texts: list[str] = []
     for sf in files:
-        doc = document_from_bytes(sf.doc_id, sf.path.read_bytes(), sf.path.suffix, sf.path)
-        texts.extend(doc.text[s:e] for s, e in sentence_spans(doc.text))
+        yield document_from_bytes(sf.doc_id, sf.path.read_bytes(), sf.path.suffix, sf.path)
+
+
+def corpus_sentences() -> list[str]:
+    """The sentences of the public corpora and the seeds, as indexing splits them."""
+    from qa.sentences import sentence_spans
+
+    texts = [doc.text[s:e] for doc in corpus_documents() for s, e in sentence_spans(doc.text)]
     return [t for t in texts if t.strip()]
 
 
@@ -55,19 +59,16 @@ def driver_rate(settings, embedder) -> dict:
     """What the driver does per document with or without Ray: read, chunk, cut sentence windows (the
     tokenizer counts word pieces; no model runs). Its rate bounds a cluster's ingest rate."""
     from qa.chunking import chunk_document, sentence_windows
-    from qa.documents import discover, document_from_bytes
 
-    roots = [p for p in sorted(PUBLIC.glob("*/corpus")) if p.is_dir()] + [ROOT / "seeds"]
-    files, _ = discover(roots)
     started = time.perf_counter()
-    windows = chars = 0
-    for sf in files:
-        doc = document_from_bytes(sf.doc_id, sf.path.read_bytes(), sf.path.suffix, sf.path)
+    documents = windows = chars = 0
+    for doc in corpus_documents():  # reading is timed too: the generator loads each file here
         chunks = chunk_document(doc, embedder, settings.chunk_tokens, settings.chunk_overlap_tokens)
         windows += len(sentence_windows(doc, chunks, embedder, settings.chunk_tokens))
         chars += len(doc.text)
+        documents += 1
     seconds = time.perf_counter() - started
-    return {"documents": len(files), "chars": chars, "windows": windows, "seconds": seconds,
+    return {"documents": documents, "chars": chars, "windows": windows, "seconds": seconds,
             "windows_per_s": windows / seconds, "mb_per_s": chars / 1e6 / seconds}
 
 
