@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup browser index run test eval eval-public calibrate retrieval-eval bench bench-index bench-pdf bench-scale bench-milvus bench-scale-out load-test stress clean
+.PHONY: setup browser index run test eval eval-public calibrate train-reader reader-eval retrieval-eval bench bench-index bench-pdf bench-scale bench-milvus bench-scale-out load-test stress clean
 
 setup: $(STAMP)
 
@@ -51,6 +51,16 @@ eval-public: setup
 # The answer-or-refuse score, learnt on the tune splits and the dev set: qa/data/calibration.json.
 calibrate: setup
 	$(PY) scripts/calibrate.py --sample 200 --seed 5
+
+# The span reader (qa/span_reader.py): trained on ../shared/train only, its weights written to qa/data/span-reader/.
+# Stops cleanly after HOURS (default: runs its whole schedule); started again, it goes on from its checkpoint.
+HOURS ?=
+train-reader: setup
+	$(PY) scripts/train_reader.py $(if $(HOURS),--hours $(HOURS))
+
+# Each reader given the answer's own paragraph for the held-out training rows, side by side (bench/reader-eval.json).
+reader-eval: setup
+	$(PY) scripts/reader_eval.py
 
 retrieval-eval: setup
 	$(PY) -m qa eval-retrieval tests/data/dev.jsonl

@@ -45,6 +45,7 @@ CSS = """
 .qa-refusal { border-left: 4px solid var(--color-accent); padding: 4px 10px; background: var(--background-fill-secondary);
               color: var(--body-text-color); }
 .qa-progress { color: var(--body-text-color-subdued); }
+.qa-answer-sentence { display: block; margin-top: 4px; color: var(--body-text-color-subdued); font-size: 0.92em; }
 .qa-card a.qa-open { font-weight: normal; font-size: 0.85em; color: var(--link-text-color); }
 #qa-viewer .qa-doc { white-space: pre-wrap; max-height: 420px; overflow-y: auto; font-size: 0.9em; line-height: 1.45;
                      color: var(--body-text-color); background: var(--block-background-fill); padding: 6px 8px;
@@ -71,6 +72,36 @@ OPEN_JS = "(ignored) => window.qaOpen || ''"  # what the clicked link asked for 
 SCROLL_TO_MARK_JS = "() => { const m = document.querySelector('#qa-viewer mark'); if (m) m.scrollIntoView({block: 'center'}); }"
 
 
+# The page's choice of how answers are read: (reading mode, generator profile; None = the settings').
+READING = {
+    "span reader (fastest)": ("span", None),
+    "span reader, generator when unsure": ("both", None),
+    "generator 1.5B": ("generator", "default"),
+    "generator SmolLM2 (light)": ("generator", "light"),
+}
+
+
+def default_reading(settings: Settings) -> str:
+    """The choice the settings make (QA_READER, QA_GENERATOR).
+
+    >>> default_reading(Settings.from_env({"QA_READER": "both"}))
+    'span reader, generator when unsure'
+    """
+    if settings.reader == "generator":
+        return "generator SmolLM2 (light)" if settings.generator == "light" else "generator 1.5B"
+    return next(label for label, (reader, _) in READING.items() if reader == settings.reader)
+
+
+def reading_of(choice: str, settings: Settings) -> tuple[str, str | None]:
+    """(reading mode, generator) for the page's choice; a generator profile name ("default", "light", as the
+    API and older pages send) keeps the settings' reading mode.
+
+    >>> reading_of("span reader (fastest)", Settings()), reading_of("light", Settings())
+    (('span', None), ('generator', 'light'))
+    """
+    return READING.get(choice, (settings.reader, choice or None))
+
+
 class App:
     """One loaded pipeline shared by every visitor; per-visitor state lives in Gradio's session state."""
 
@@ -85,9 +116,14 @@ class App:
         threading.Thread(target=self._warm_up, daemon=True).start()
 
     def _warm_up(self) -> None:
-        """Load the generator and the embedder in the background: the page is usable meanwhile."""
+        """Load what answering needs in the background (the page is usable meanwhile): the embedder, and the
+        generator when it reads every question; reading spans, the span reader instead, and the 1.1 GB
+        generator loads at the first question that needs it."""
         try:
-            self.assistant.generator()
+            if self.settings.reader == "generator":
+                self.assistant.generator()
+            else:
+                self.assistant.span_reader().read("warm up", ["A passage to build the reader's graph."])
             self.assistant.search("warm up", k=1)
         except Exception as e:  # shown in the page's status line
             self.load_error = f"{type(e).__name__}: {e}"
@@ -99,7 +135,9 @@ class App:
             return "Loading the language model… you can already browse and upload documents."
         if self.load_error:
             return f"**The language model could not be loaded:** {html.escape(self.load_error)}"
-        return f"Ready — generator `{self.settings.generator}` on `{self.settings.backend}`."
+        if self.settings.reader == "generator":
+            return f"Ready — generator `{self.settings.generator}` on `{self.settings.backend}`."
+        return f"Ready — {default_reading(self.settings)}."
 
     # --- chat -----------------------------------------------------------------------------------
 
@@ -140,8 +178,9 @@ class App:
         yield "", chat, pairs, ""
         turn = uuid.uuid4().hex[:6]
         verified: list[str] = []
+        reader, generator = reading_of(generator, self.settings)
         stream = self.assistant.ask_stream(message, history=pairs or None, k=int(k), generator=generator,
-                                           sources=list(only) if only else None)
+                                           sources=list(only) if only else None, reader=reader)
         try:
             for item in stream:
                 if stopped.is_set():
@@ -296,12 +335,36 @@ def render_answer(answer: Answer, turn: str) -> str:
     # every number of a marker ("[1]", "[2, 3]") links to its card
     text = MARKER.sub(lambda m: "<sup>[" + ", ".join(f"<a href='#src-{turn}-{n}'>{n}</a>" for n in marker_numbers(m.group()))
                       + "]</sup>", text)
+    sentence = answer_sentence(answer)
+    if sentence:
+        # the phrase alone ("1,012") does not say what it counts: its sentence, beneath it, does
+        text = f"<strong>{text}</strong><span class='qa-answer-sentence'>“{html.escape(sentence)}”</span>"
     notes = []
     if answer.conflict:
         notes.append("⚖️ The sources give different figures.")
     if answer.rewritten and _adds_words(answer.rewritten, answer.question):
         notes.append(f"↪ Answered as: {html.escape(answer.rewritten)}")
     return text + "".join(f"<br><small>{n}</small>" for n in notes)
+
+
+def answer_sentence(answer: Answer) -> str | None:
+    """The sentence an answer phrase was read from, to show beneath the phrase; None when the answer is
+    already whole sentences, gives several figures, or cites more than one sentence.
+
+    >>> from qa.answer import Citation
+    >>> c = Citation(1, "a.txt", "a#0", "The tower is 330 m tall.", 0, 24, "The tower is 330 m tall.", 1.0)
+    >>> answer_sentence(Answer("How tall?", "330 m [1].", False, [c], []))
+    'The tower is 330 m tall.'
+    >>> answer_sentence(Answer("How tall?", "The tower is 330 m tall [1].", False, [c], [])) is None
+    True
+    """
+    if answer.refused or answer.conflict or len(answer.citations) != 1:
+        return None
+    phrase = MARKER.sub("", answer.text).strip().rstrip(".").strip()
+    quote = " ".join(answer.citations[0].quote.split())
+    if not phrase or len(phrase) >= 0.8 * len(quote.rstrip(".")):
+        return None
+    return quote
 
 
 def _adds_words(rewritten: str, question: str) -> bool:
@@ -436,9 +499,8 @@ def build(app: App) -> gr.Blocks:
             with gr.Column(scale=2):
                 with gr.Accordion("Settings", open=False):
                     k = gr.Slider(1, 10, value=app.settings.top_k, step=1, label="Passages to retrieve")
-                    generator = gr.Radio(["default", "1.5b", "light"], value=app.settings.generator
-                                         if app.settings.generator in ("default", "1.5b", "light") else "default",
-                                         label="Generator")
+                    generator = gr.Radio(list(READING), value=default_reading(app.settings), label="Reading",
+                                         elem_id="qa-reading")
                 gr.Markdown("### Documents")
                 only = gr.Dropdown(app.document_choices(), multiselect=True, value=[], elem_id="qa-only",
                                    label="Ask only these documents (none chosen: all of them)")

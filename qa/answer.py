@@ -32,11 +32,13 @@ from .evidence import candidate_sentences, facts_for_prompt
 from .followups import rewrite_followup
 from .generation import Generator, reply_scores
 from .korean import KOREAN_CONFLICT_PREFIX, is_korean, korean_refusal, korean_statement
-from .prompt import build_messages
+from .prompt import NOT_IN_PASSAGE, build_messages, build_passage_messages
 from .questions import asks_yes_or_no, clean_question, is_scoped
 from .reading import Reader, Reading
 from .retrieval import Passage, Retrieval, Retriever
 from .settings import Settings
+from .span_answer import reply_statement, span_statement
+from .span_reader import Reads
 from .text import figures, in_other_script, table_cells
 from .translation import QuestionTranslator
 from .verification import Verifier, says_it_does_not_know
@@ -69,6 +71,17 @@ class Answer:
                 "passages": [asdict(p) for p in self.passages]}
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What reading gave: the statements to show (None: refuse), the features behind the decision, the
+    calibrated confidence (None where the span reader's margin decided), and the generator's reply."""
+
+    statements: list | None
+    features: dict
+    confidence: float | None = None
+    reply: str = ""
+
+
 @dataclass
 class Answerer:
     """Answers one question from one retriever with one generator."""
@@ -90,6 +103,14 @@ class Answerer:
     stronger: Callable[[], Generator] | None = None
     escalate_below: float = Settings.escalate_below
     translator: QuestionTranslator | None = None  # the language rewriter (default: the generator translates)
+    # Reading (Settings.reader): "generator" reads sentences, its reply verified and scored by the calibration;
+    # "span" the span reader alone; "both" the span reader decides refusal, answers alone above
+    # `span_alone_margin`, and otherwise the generator reads the passage(s) it ranks best.
+    reader: str = Settings.reader
+    span_reader: Reads | None = None
+    span_min_margin: float = Settings.span_min_margin
+    span_alone_margin: float = Settings.span_alone_margin
+    span_generator_passages: int = Settings.span_generator_passages
 
     def __post_init__(self) -> None:
         self.verifier = self.verifier or Verifier(self.retriever)
@@ -107,7 +128,7 @@ class Answerer:
         shows what was searched); a Korean question is answered in Korean (qa/korean.py).
         """
         t0 = time.perf_counter()
-        raw_pieces, verifier = raw, self.verifier  # `raw` is the reply's text below
+        raw_pieces, verifier = raw, self.verifier
         korean = is_korean(question)
         english = None
         if korean:
@@ -128,7 +149,65 @@ class Answerer:
         if not facts:
             yield refusal("")
             return
-        # generation
+        if self._reads_spans(korean, retrieval):
+            outcome = yield from self._read_spans(query, retrieval, candidates, timings, t0)
+        else:
+            outcome = yield from self._generate_and_read(query, question, korean, retrieval, candidates, facts, timings,
+                                                          t0, raw_pieces)
+        if outcome.statements is None:
+            yield refusal(outcome.reply, outcome.confidence, outcome.features)
+            return
+        yield from self._present(question, query, korean, retrieval, candidates, outcome, rewritten, timings, t0,
+                                 refusal)
+
+    def _reads_spans(self, korean: bool, retrieval: Retrieval) -> bool:
+        """True when the span reader reads this question: a span mode, an English question and passages in
+        English (the Korean path keeps the generator, which translates and reads)."""
+        return (self.reader in ("span", "both") and self.span_reader is not None and not korean
+                and bool(retrieval.passages) and not in_other_script(retrieval.passages[0].text))
+
+    def _read_spans(self, query: str, retrieval: Retrieval, candidates: list, timings: dict, t0: float):
+        """The span reader over every retrieved passage; in "both" mode the generator reads the passages it
+        ranks best when its margin is not high enough to answer alone."""
+        passages, reply = retrieval.passages, ""
+        yield Progress("reading", f"Reading {len(passages)} passages")
+        t1 = time.perf_counter()
+        spans = self.span_reader.read(query, [p.text for p in passages])
+        timings["span_s"] = time.perf_counter() - t1
+        ranked = sorted(spans, key=lambda s: -s.margin)
+        best = ranked[0]
+        features = {"span_margin": round(best.margin, 4), "span_passage": best.passage,
+                    "span_second_margin": round(ranked[1].margin, 4) if len(ranked) > 1 else None}
+        if best.margin < self.span_min_margin:
+            return Outcome(None, features)
+        alone = self.reader == "span" or best.margin >= self.span_alone_margin or asks_yes_or_no(query)
+        if not alone:
+            read = [s.passage for s in ranked[:self.span_generator_passages]]
+            titles = [self.retriever.store.documents[passages[p].source].title if passages[p].source in
+                      self.retriever.store.documents else "" for p in read]
+            messages = build_passage_messages(query, [(t or "", passages[p].text) for t, p in zip(titles, read)])
+            yield Progress("writing", "Writing the answer")
+            pieces = []
+            for piece in self.generator.stream(messages, max_tokens=self.max_new_tokens):
+                if not pieces:
+                    timings["first_token_s"] = time.perf_counter() - t0
+                pieces.append(piece)
+            reply = "".join(pieces).strip()
+            timings["generate_s"] = time.perf_counter() - t1 - timings["span_s"]
+            if reply and NOT_IN_PASSAGE not in reply.lower() and not says_it_does_not_know(reply):
+                statement = reply_statement(query, reply, read, passages, candidates)
+                if statement is not None:
+                    return Outcome([statement], {**features, "answered_by": "generator"}, reply=reply)
+        statement = span_statement(query, best, passages, candidates)
+        if statement is None:
+            return Outcome(None, features, reply=reply)
+        return Outcome([statement], {**features, "answered_by": "span"}, reply=reply)
+
+    def _generate_and_read(self, query: str, question: str, korean: bool, retrieval: Retrieval, candidates: list,
+                           facts: list, timings: dict, t0: float, raw_pieces: bool):
+        """The generator reads the most relevant sentences; its reply is verified and scored (qa/reading.py,
+        qa/calibration.py)."""
+        verifier = self.verifier
         documents = len({s.source for s in facts})
         yield Progress("reading", f"Reading the {len(facts)} most relevant sentences of {len(retrieval.passages)} "
                                   f"passages ({documents} document{'s' if documents > 1 else ''})")
@@ -162,9 +241,15 @@ class Answerer:
                                           reply_scores(stronger))
             timings["escalated_s"] = time.perf_counter() - t1
         if read is None:
-            yield refusal(raw)
-            return
-        statements, features = read
+            return Outcome(None, {}, reply=raw)
+        return Outcome(read[0], read[1], confidence, raw)
+
+    def _present(self, question: str, query: str, korean: bool, retrieval: Retrieval, candidates: list,
+                 outcome: "Outcome", rewritten: str | None, timings: dict, t0: float, refusal: Callable[..., Answer]):
+        """Extensions (rival figures of the same measure), the decision to answer, then the claims and the
+        final answer as events."""
+        verifier = self.verifier
+        statements, features, confidence, raw = outcome.statements, outcome.features, outcome.confidence, outcome.reply
         # extensions, after verification: other figures of the same measure for the same subject
         others, beside, shown_from = [], set(), retrieval
         # (the rules of measures and units read English: a sentence in another script is not searched for rivals,
@@ -188,7 +273,7 @@ class Answerer:
         threshold = self.calibration.threshold if self.answer_threshold is None else self.answer_threshold
         # A doubtful figure that the documents state beside other figures of the same measure is shown with
         # them rather than refused: the doubt is which figure, and the documents answer with all of them.
-        if confidence < threshold and not others:
+        if confidence is not None and confidence < threshold and not others:
             yield refusal(raw, confidence, features)
             return
         conflict = bool(others) or bool(beside)

@@ -20,12 +20,15 @@ from .verification import Verifier
 from .embedding import Embedder, make_embedder, multilingual_embedder
 from .events import Progress, Verified
 from .errors import QAError
-from .generation import Generator, make_generator
+from .generation import Generator, LazyGenerator, make_generator
 from .indexing import load_base, open_index, sync_index
 from .models import profile_name
 from .retrieval import Mode, Passage, Retriever
 from .settings import Settings
+from .span_reader import READER_DIR, Reads, SpanReader
 from .store import IndexStore
+
+READERS = ("generator", "span", "both")
 
 History = Sequence[tuple[str, str]]
 Sources = Iterable[str] | str | None
@@ -39,8 +42,12 @@ class Assistant:
     """
 
     def __init__(self, index: str | Path | None = None, *, settings: Settings | None = None,
-                 embedder: Embedder | None = None, generator: Generator | None = None) -> None:
+                 embedder: Embedder | None = None, generator: Generator | None = None,
+                 span_reader: Reads | None = None) -> None:
         self.settings = settings or Settings.from_env()
+        if self.settings.reader not in READERS:
+            raise QAError(f"QA_READER={self.settings.reader!r} is not a reading mode (choose {', '.join(READERS)})")
+        self._span_reader = span_reader
         self.index_dir = Path(index).resolve() if index is not None else self.settings.index_dir
         self.embedder = embedder or make_embedder(self.settings)
         self._lock = threading.RLock()
@@ -57,13 +64,14 @@ class Assistant:
 
     @classmethod
     def from_paths(cls, paths: Iterable[str | Path], index: str | Path, *, settings: Settings | None = None,
-                   embedder: Embedder | None = None, generator: Generator | None = None) -> "Assistant":
+                   embedder: Embedder | None = None, generator: Generator | None = None,
+                   span_reader: Reads | None = None) -> "Assistant":
         """Build or update the index in `index` to hold exactly the files under `paths`, then open it."""
         settings = settings or Settings.from_env()
         embedder = embedder or make_embedder(settings)
         index_dir = Path(index).resolve()
         sync_index(index_dir, [Path(p) for p in paths], embedder, settings, base=load_base(index_dir, settings))
-        return cls(index_dir, settings=settings, embedder=embedder, generator=generator)
+        return cls(index_dir, settings=settings, embedder=embedder, generator=generator, span_reader=span_reader)
 
     def _set_store(self, store: IndexStore) -> None:
         retriever = Retriever(store, self.embedder, self.settings.rrf_k,
@@ -117,6 +125,15 @@ class Assistant:
                 self._generators[name] = make_generator(name, self.settings)
             return self._generators[name]
 
+    def span_reader(self) -> Reads:
+        """The trained span reader, loaded once (its weights' hash checked); `ReaderMissing` when they are
+        missing or damaged."""
+        with self._lock:
+            if self._span_reader is None:
+                self._span_reader = SpanReader(self.settings.cache_dir, Path(self.settings.span_reader_dir or READER_DIR),
+                                               threads=self.settings.threads or None)
+            return self._span_reader
+
     def cascade_model(self, generator: str | None = None) -> str | None:
         """The profile the cascade escalates to for a question asked with `generator`; None without a
         cascade: none set, a generator chosen for this question or passed to the assistant, or a back-end
@@ -133,23 +150,29 @@ class Assistant:
         return (lambda: self.generator(name)) if name else None
 
     def ask_stream(self, question: str, *, history: History | None = None, k: int | None = None,
-                   generator: str | None = None, sources: Sources = None,
-                   raw: bool = False) -> Iterator[Progress | Verified | str | Answer]:
+                   generator: str | None = None, sources: Sources = None, raw: bool = False,
+                   reader: str | None = None) -> Iterator[Progress | Verified | str | Answer]:
         """Events while it works (qa/events.py): `Progress` steps, a `Verified` event for each claim once it
         has passed verification, then the final `Answer`. With `raw=True`, also the model's own text pieces
         (`str`) as it writes them: unverified, for a caller that wants to see the model at work.
 
         With `history` ([(user, assistant), ...]) a follow-up ("How many parameters does it have?") is
         rewritten into a standalone question first (`Answer.rewritten`). With `sources` (document names),
-        only those documents are searched.
+        only those documents are searched. `reader` chooses the reading mode for this question (default
+        `Settings.reader`: "generator", "span" or "both").
         """
+        reader = reader or self.settings.reader
+        if reader not in READERS:
+            raise QAError(f"{reader!r} is not a reading mode (choose {', '.join(READERS)})")
         question = clean_question(question, self.settings.max_question_chars)
         if k is not None and not 1 <= int(k) <= 50:
             raise QAError(f"k must be between 1 and 50, not {k}")
         with self._lock:
             retriever = self.retriever
         sources = self.check_sources(sources, retriever)
-        answerer = Answerer(retriever, self.generator(generator), k=int(k or self.settings.top_k),
+        # reading spans, most questions never need the generator: it loads at the first that does
+        model = self.generator(generator) if reader == "generator" else LazyGenerator(lambda: self.generator(generator))
+        answerer = Answerer(retriever, model, k=int(k or self.settings.top_k),
                             context_sentences=self.settings.context_sentences,
                             prompt_examples=self.settings.prompt_examples,
                             max_new_tokens=self.settings.max_new_tokens, sources=sources,
@@ -157,14 +180,19 @@ class Assistant:
                             max_answer_words=self.settings.max_answer_words, calibration=self._calibration(),
                             answer_threshold=None if self.settings.answer_threshold < 0 else self.settings.answer_threshold,
                             stronger=self._stronger(generator), escalate_below=self.settings.escalate_below,
-                            conflict_rules=ConflictRules.from_settings(self.settings))
+                            conflict_rules=ConflictRules.from_settings(self.settings), reader=reader,
+                            span_reader=self.span_reader() if reader != "generator" else None,
+                            span_min_margin=self.settings.span_min_margin,
+                            span_alone_margin=self.settings.span_alone_margin,
+                            span_generator_passages=self.settings.span_generator_passages)
         yield from answerer.stream(question, history, raw=raw)
 
     def ask(self, question: str, *, history: History | None = None, k: int | None = None,
-            generator: str | None = None, sources: Sources = None) -> Answer:
+            generator: str | None = None, sources: Sources = None, reader: str | None = None) -> Answer:
         """A verified answer with citations, or a refusal (`refused=True`) when the documents do not say."""
         result = None
-        for item in self.ask_stream(question, history=history, k=k, generator=generator, sources=sources):
+        for item in self.ask_stream(question, history=history, k=k, generator=generator, sources=sources,
+                                    reader=reader):
             result = item
         return result
 
@@ -243,14 +271,15 @@ def _assistant_for(index: str | Path | None) -> Assistant:
 
 
 def ask(question: str, *, history: History | None = None, k: int | None = None,
-        generator: str | None = None, sources: Sources = None) -> Answer:
+        generator: str | None = None, sources: Sources = None, reader: str | None = None) -> Answer:
     """Answer `question` from the default index (`index/`, over `seeds/` and the uploads folder);
     `sources` restricts it to the named documents.
 
     >>> ask("Where was the first showcase held?").text      # doctest: +SKIP
     'It was held at the convention centre [1].'
     """
-    return _assistant_for(None).ask(question, history=history, k=k, generator=generator, sources=sources)
+    return _assistant_for(None).ask(question, history=history, k=k, generator=generator, sources=sources,
+                                    reader=reader)
 
 
 def search(query: str, k: int = 5, index: str | Path | None = None, *, sources: Sources = None) -> list[Passage]:

@@ -85,7 +85,7 @@ def cmd_search(args, settings) -> int:
 
 def cmd_ask(args, settings) -> int:
     assistant = _assistant(args, settings)
-    answer = assistant.ask(args.question, k=args.k, generator=args.generator, sources=args.source)
+    answer = assistant.ask(args.question, k=args.k, generator=args.generator, sources=args.source, reader=args.reader)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
         return 0
@@ -193,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=None, help="passages to retrieve (default 5)")
     p.add_argument("--index", metavar="DIR", help="index folder (default: the project's index/)")
     p.add_argument("--generator", default=None, help="default, 0.5b, 1.5b, light, a .gguf file or a model folder")
+    p.add_argument("--reader", choices=["generator", "span", "both"], default=None,
+                   help="how answers are read (default QA_READER): the generator, the span reader, or both")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     _source_option(p)
     p.set_defaults(run=cmd_ask)

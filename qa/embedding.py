@@ -19,6 +19,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from .onnx_models import export_encoder, open_session
 from .packages import package_dir
 from .settings import Settings
 
@@ -135,34 +136,16 @@ class OnnxMiniLMEmbedder(MiniLMEmbedder):
                 return self.model(input_ids=input_ids, attention_mask=attention_mask,
                                   token_type_ids=token_type_ids).last_hidden_state
 
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-        ones = torch.ones((2, 8), dtype=torch.long)
-        axes = {0: "batch", 1: "tokens"}
-        torch.onnx.export(Encoder(bert), (ones, ones, torch.zeros_like(ones)), str(tmp),
-                          input_names=["input_ids", "attention_mask", "token_type_ids"],
-                          output_names=["last_hidden_state"], opset_version=17, dynamo=False,
-                          dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
-                                        "last_hidden_state": axes})
-        os.replace(tmp, target)
+        export_encoder(Encoder(bert), target, ["last_hidden_state"])
 
     @property
     def session(self):
         with self._lock:
             if self._session is None:
-                try:
-                    import onnxruntime as ort
-                except ImportError:
-                    from .errors import QAError
-
-                    raise QAError("onnxruntime is not installed (set QA_EMBEDDER=minilm for sentence-transformers)") from None
                 path = self._onnx_path()
                 if not path.is_file():
                     self._export(path)
-                options = ort.SessionOptions()
-                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-                options.intra_op_num_threads = self.threads
-                self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+                self._session = open_session(path, self.threads)
             return self._session
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import re
@@ -171,6 +172,27 @@ def _code_version() -> str:
     return digest.hexdigest()[:12]
 
 
+def _model_files_version(settings) -> str:
+    """The sha256 of the files trained or fitted here that answers depend on: the calibration and, in a
+    span-reading mode, the span reader's weights (retrained weights never reuse a stale answer)."""
+    from .calibration import DEFAULT_FILE
+    from .span_reader import READER_DIR, WEIGHTS_FILE
+
+    files = [Path(settings.calibration_file or DEFAULT_FILE)]
+    if settings.reader != "generator":
+        files.append(Path(settings.span_reader_dir or READER_DIR) / WEIGHTS_FILE)
+    return ",".join(_file_hash(f, f.stat().st_size, f.stat().st_mtime_ns) if f.is_file() else f"missing:{f.name}"
+                    for f in files)
+
+
+@functools.lru_cache(maxsize=16)
+def _file_hash(path: Path, size: int, mtime_ns: int) -> str:
+    """A file's sha256, computed once per (path, size, modification time)."""
+    from .span_reader import sha256_of
+
+    return sha256_of(path)
+
+
 def _cache_key(q: dict, assistant, k, generator) -> str:
     manifest = json.dumps(assistant.store.manifest, sort_keys=True)
     settings = assistant.settings
@@ -180,7 +202,7 @@ def _cache_key(q: dict, assistant, k, generator) -> str:
              json.dumps(tunables, sort_keys=True, default=str), generator or settings.generator,
              settings.backend, str(k or settings.top_k), hashlib.sha256(manifest.encode()).hexdigest(),
              # whether the cascade runs depends on how the assistant got its generator, not only on settings
-             str(assistant.cascade_model(generator))]
+             str(assistant.cascade_model(generator)), _model_files_version(settings)]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 

@@ -377,3 +377,35 @@ class CachedGenerator:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump({"pieces": pieces, "scores": scores}, f)
         os.replace(tmp, file)
+
+
+class LazyGenerator:
+    """A generator loaded at its first reply, not before: in a span-reading mode most questions never need
+    it, so the 1.1 GB model loads only when one does. `loaded` tells whether it has.
+
+    >>> lazy = LazyGenerator(lambda: ScriptedGenerator(lambda m: "Seven."))
+    >>> lazy.loaded, "".join(lazy.stream([])), lazy.loaded
+    (False, 'Seven.', True)
+    """
+
+    name = "lazy"
+
+    def __init__(self, load: Callable[[], Generator]) -> None:
+        self._load = load
+        self._inner: Generator | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._inner is not None
+
+    def inner(self) -> Generator:
+        if self._inner is None:
+            self._inner = self._load()
+        return self._inner
+
+    @property
+    def last_scores(self) -> list[float] | None:
+        return reply_scores(self._inner) if self._inner is not None else None
+
+    def stream(self, messages: Messages, max_tokens: int = 96, stop: Sequence[str] = ()) -> Iterator[str]:
+        return self.inner().stream(messages, max_tokens=max_tokens, stop=stop)

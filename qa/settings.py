@@ -84,6 +84,16 @@ class Settings:
     context_sentences: int = 3
     # worked examples before the question (qa/prompt.py): measured before it became a default, see the README
     prompt_examples: bool = False
+    # Reading (qa/answer.py): "generator" (the generator reads the most relevant sentences, its reply verified
+    # and scored by the calibration), "span" (the trained span reader, qa/span_reader.py, alone) or "both" (the
+    # span reader refuses under `span_min_margin`, answers alone from `span_alone_margin`, and between the two
+    # the generator reads the `span_generator_passages` passages it ranks best). Korean questions and
+    # documents not in English keep the generator's path.
+    reader: str = "generator"
+    span_min_margin: float = 0.0
+    span_alone_margin: float = 4.0
+    span_generator_passages: int = 1
+    span_reader_dir: str = ""  # "" = the shipped weights, qa/data/span-reader/
     # Verification (qa/verification.py) and composition.
     verify_min_relevance: float = 0.30  # a supporting sentence is at least this relevant to the question
     verify_min_overlap: float = 0.5  # ...and holds this share of the claim's IDF weight

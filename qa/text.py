@@ -426,14 +426,30 @@ def cell_named(question: str, row: str) -> str | None:
     >>> cell_named("What was the total gross emissions for FY18?", "Total | FY19**: 87,128 | FY18**: 98,725")
     '98,725'
     """
+    named = cells_named(question, row)
+    return named[0] if len(named) == 1 else None
+
+
+def cells_named(question: str, row: str) -> list[str]:
+    """The cells of a labelled table row whose column labels the question names, in the order the question
+    names them ("in 2018 and 2019 respectively" -> the 2018 cell, then the 2019 one).
+
+    >>> cells_named("What were buildings in 2018 and 2019 respectively?", "Buildings | 2019: 138,755 | 2018: 129,582")
+    ['129,582', '138,755']
+    >>> cells_named("What were buildings?", "Buildings | 2019: 138,755")
+    []
+    """
     cells = table_cells(row)
     if cells is None:
-        return None
+        return []
     named = []
     for cell in cells[1:]:
         label, sep, value = cell.partition(": ")
         label = label.strip(" *")
-        if sep and label and re.search(rf"(?<![\w.]){re.escape(label)}(?![\w.])", question, re.IGNORECASE):
-            named.append(value.strip())
-    return named[0] if len(named) == 1 else None
+        if not (sep and label and value.strip()):
+            continue
+        m = re.search(rf"(?<![\w.]){re.escape(label)}(?![\w.])", question, re.IGNORECASE)
+        if m:
+            named.append((m.start(), value.strip()))
+    return [value for _, value in sorted(named, key=lambda n: n[0])]
 

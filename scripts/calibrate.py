@@ -32,22 +32,31 @@ from eval_public import SETS  # noqa: E402  (the same sets and corpora as make e
 
 def collect(sample: int | None, seed: int, names: list[str]) -> list[dict]:
     """Rows of every tune split (and dev), answered with the score switched off."""
-    from qa.embedding import make_embedder
-    from qa.evaluation import corpus_assistant, evaluate
-    from qa.generation import make_generator
     from qa.settings import Settings
 
     settings = Settings.from_env(answer_threshold=0.0)
     if not settings.generation_cache_dir:
         settings = Settings.from_env(answer_threshold=0.0,
                                      generation_cache_dir=str(settings.cache_dir / "generations"))
+    reports = Path(os.environ.get("QA_CALIBRATE_REPORTS", ROOT / "reports" / "calibrate"))
+    return answer_tune_splits(settings, sample, seed, names, reports, with_generator=True)
+
+
+def answer_tune_splits(settings, sample: int | None, seed: int, names: list[str], reports: Path,
+                       with_generator: bool) -> list[dict]:
+    """Every row of the tune split of each set in `names` (dev whole, the others a seeded `sample`) answered
+    with `settings`, as the report's results rows, each with its `set`. Reports go to `reports`/NAME."""
+    from qa.embedding import make_embedder
+    from qa.evaluation import corpus_assistant, evaluate
+    from qa.generation import make_generator
+
     embedder = make_embedder(settings)
-    generator = make_generator(settings.generator, settings)
+    generator = make_generator(settings.generator, settings) if with_generator else None
     rows = []
     for name in names:
         corpus, files = SETS[name]
         assistant = corpus_assistant(corpus, settings, embedder=embedder, generator=generator)
-        report = Path(os.environ.get("QA_CALIBRATE_REPORTS", ROOT / "reports" / "calibrate")) / name
+        report = reports / name
         t0 = time.perf_counter()
         evaluate(files["tune"], assistant, cache=False, progress=sys.stderr.isatty(), warmup=False,
                  sample=None if name == "dev" else sample, seed=seed, report=report)

@@ -56,6 +56,21 @@ def corpus(tmp_path) -> Path:
     return folder
 
 
+@pytest.fixture
+def town(tmp_path) -> Path:
+    """Two invented documents (a harbour, a market) for the reading tests: names, figures, a list, a denial."""
+    folder = tmp_path / "town"
+    folder.mkdir()
+    (folder / "harbour.txt").write_text(
+        "The harbour\n\nThe harbour of Velmora handled $2.6 million of cargo in 2018. "
+        "Its lighthouse was built in 1871 by the engineer Tomas Areny.\n\n"
+        "The old ferry does not run in winter because the bay freezes.\n")
+    (folder / "market.txt").write_text(
+        "The market\n\nThe Velmora market sells salted fish from local boats. "
+        "Farmers from the hills also bring goat cheese to the market every Saturday.\n")
+    return folder
+
+
 _skipped_integration: list[str] = []
 
 

@@ -10,20 +10,6 @@ from qa.calibration import Calibration
 from qa.generation import ScriptedGenerator
 
 
-@pytest.fixture
-def town(tmp_path):
-    folder = tmp_path / "town"
-    folder.mkdir()
-    (folder / "harbour.txt").write_text(
-        "The harbour\n\nThe harbour of Velmora handled $2.6 million of cargo in 2018. "
-        "Its lighthouse was built in 1871 by the engineer Tomas Areny.\n\n"
-        "The old ferry does not run in winter because the bay freezes.\n")
-    (folder / "market.txt").write_text(
-        "The market\n\nThe Velmora market sells salted fish from local boats. "
-        "Farmers from the hills also bring goat cheese to the market every Saturday.\n")
-    return folder
-
-
 def ask(settings, embedder, folder, reply, question, **kwargs):
     a = Assistant.from_paths([folder], index=settings.index_dir, settings=settings, embedder=embedder,
                              generator=ScriptedGenerator(lambda m: reply))

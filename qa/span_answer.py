@@ -1,0 +1,90 @@
+"""From the span reader's marks to statements the answer shows: the answer phrase as the passage writes it,
+cited to the sentence that holds it.
+
+A span lies inside one sentence of its passage (a table row, for a table): that sentence is the citation's
+quote. A yes-or-no question is answered by that sentence itself (a span cannot say "no"). A reply of the
+generator, when it reads passages, is kept only where it is found in them, written as they write it.
+
+Example:
+    >>> find_in_text("330 Metres", "The tower is 330 metres tall.")
+    (13, 23)
+"""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from .composition import Statement, display_sentence
+from .evidence import Sentence
+from .questions import asks_yes_or_no
+from .retrieval import Passage
+from .span_reader import SpanAnswer
+from .text import MARKER, cells_named
+
+_EDGE = re.compile(r"^[\s\"'“”‘’(\[]+|[\s\"'“”‘’)\].,;:!?]+$")
+
+
+def sentence_at(candidates: Sequence[Sentence], passage: Passage, offset: int) -> Sentence | None:
+    """The candidate sentence of `passage`'s document that holds the character `offset` of the passage."""
+    at = passage.start + offset
+    return next((c for c in candidates if c.source == passage.source and c.start <= at < c.end), None)
+
+
+def find_in_text(phrase: str, text: str) -> tuple[int, int] | None:
+    """Where `phrase` occurs in `text` (case and runs of white space aside; quotes, brackets and final
+    punctuation at its edges and citation markers left out), as (start, end); None when it does not.
+
+    >>> find_in_text("the harbour.", "Until 1900 the  Harbour froze."), find_in_text("a lake", "The harbour froze.")
+    ((11, 23), None)
+    """
+    phrase = _EDGE.sub("", MARKER.sub("", phrase)).strip()
+    if not phrase:
+        return None
+    pattern = r"\s+".join(re.escape(word) for word in phrase.split())
+    m = re.search(rf"(?<![\w]){pattern}(?![\w])", text, re.IGNORECASE) or re.search(pattern, text, re.IGNORECASE)
+    return (m.start(), m.end()) if m else None
+
+
+def span_statement(question: str, span: SpanAnswer, passages: Sequence[Passage],
+                   candidates: Sequence[Sentence]) -> Statement | None:
+    """The statement for the reader's `span`: its text cited to its sentence; a yes-or-no question gets the
+    sentence itself. None when the span's sentence is not among the candidates (a sentence that addresses
+    the model is never one)."""
+    passage = passages[span.passage]
+    sentence = sentence_at(candidates, passage, span.start)
+    if sentence is None or not span.text.strip():
+        return None
+    if asks_yes_or_no(question):
+        return display_sentence(sentence.text), sentence
+    named = cells_named(question, sentence.text)
+    if named:
+        # a table row: the cells of the columns the question names ("in 2019 and 2018 respectively"), not the
+        # neighbouring column the span may have fallen on
+        return joined(named), sentence
+    return span.text.strip(), sentence
+
+
+def joined(items: Sequence[str]) -> str:
+    """Items as a listing phrase.
+
+    >>> joined(["$133"]), joined(["$133", "$138"]), joined(["$133", "$138", "$140"])
+    ('$133', '$133 and $138', '$133, $138 and $140')
+    """
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def reply_statement(question: str, reply: str, read: Sequence[int], passages: Sequence[Passage],
+                    candidates: Sequence[Sentence]) -> Statement | None:
+    """The generator's `reply` over the passages numbered `read`, as the first of them that holds it writes
+    it, cited to the sentence it lies in; None when none holds it."""
+    for p in read:
+        found = find_in_text(reply, passages[p].text)
+        if found is None:
+            continue
+        start, end = found
+        sentence = sentence_at(candidates, passages[p], start)
+        if sentence is None:
+            continue
+        text = display_sentence(sentence.text) if asks_yes_or_no(question) else passages[p].text[start:end]
+        return text, sentence
+    return None

