@@ -27,6 +27,7 @@ from qa.api import Assistant  # noqa: E402
 from qa.documents import load_document  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 from qa.events import Progress, Verified  # noqa: E402
+from qa.models import profile_name  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 EXAMPLES = [
@@ -98,8 +99,13 @@ def reading_of(choice: str, settings: Settings) -> tuple[str, str | None]:
 
     >>> reading_of("span reader (fastest)", Settings()), reading_of("light", Settings())
     (('span', None), ('generator', 'light'))
+    >>> reading_of("generator 1.5B", Settings()), reading_of("generator 1.5B", Settings(generator="light"))
+    (('generator', None), ('generator', 'default'))
     """
-    return READING.get(choice, (settings.reader, choice or None))
+    reader, generator = READING.get(choice, (settings.reader, choice or None))
+    if generator is not None and profile_name(generator) == profile_name(settings.generator):
+        generator = None  # the settings' own model: loaded once, and the cascade (if set) still runs
+    return reader, generator
 
 
 class App:

@@ -20,6 +20,7 @@ Example:
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterator, Sequence
@@ -37,7 +38,7 @@ from .questions import asks_yes_or_no, clean_question, is_scoped
 from .reading import Reader, Reading
 from .retrieval import Passage, Retrieval, Retriever
 from .settings import Settings
-from .span_answer import reply_statement, span_statement
+from .span_answer import passage_for_model, reply_statement, span_statement
 from .span_reader import Reads
 from .text import figures, in_other_script, table_cells
 from .translation import QuestionTranslator
@@ -176,8 +177,8 @@ class Answerer:
         timings["span_s"] = time.perf_counter() - t1
         ranked = sorted(spans, key=lambda s: -s.margin)
         best = ranked[0]
-        features = {"span_margin": round(best.margin, 4), "span_passage": best.passage,
-                    "span_second_margin": round(ranked[1].margin, 4) if len(ranked) > 1 else None}
+        features = {"span_margin": _finite(best.margin), "span_passage": best.passage,
+                    "span_second_margin": _finite(ranked[1].margin) if len(ranked) > 1 else None}
         if best.margin < self.span_min_margin:
             return Outcome(None, features)
         alone = self.reader == "span" or best.margin >= self.span_alone_margin or asks_yes_or_no(query)
@@ -185,7 +186,8 @@ class Answerer:
             read = [s.passage for s in ranked[:self.span_generator_passages]]
             titles = [self.retriever.store.documents[passages[p].source].title if passages[p].source in
                       self.retriever.store.documents else "" for p in read]
-            messages = build_passage_messages(query, [(t or "", passages[p].text) for t, p in zip(titles, read)])
+            messages = build_passage_messages(query, [(t or "", passage_for_model(passages[p], candidates))
+                                                      for t, p in zip(titles, read)])
             yield Progress("writing", "Writing the answer")
             pieces = []
             for piece in self.generator.stream(messages, max_tokens=self.max_new_tokens):
@@ -344,6 +346,15 @@ class Answerer:
             result = item
         assert isinstance(result, Answer)
         return result
+
+
+def _finite(value: float) -> float | None:
+    """A margin for the answer's features (JSON has no infinity: a passage read as empty gives None).
+
+    >>> _finite(1.23456), _finite(float("-inf"))
+    (1.2346, None)
+    """
+    return round(value, 4) if math.isfinite(value) else None
 
 
 def _writing(pieces: list[str]) -> str:

@@ -427,17 +427,15 @@ def cell_named(question: str, row: str) -> str | None:
     '98,725'
     """
     named = cells_named(question, row)
-    return named[0] if len(named) == 1 else None
+    return named[0][2] if len(named) == 1 else None
 
 
-def cells_named(question: str, row: str) -> list[str]:
-    """The cells of a labelled table row whose column labels the question names, in the order the question
-    names them ("in 2018 and 2019 respectively" -> the 2018 cell, then the 2019 one).
+def cells_named(question: str, row: str) -> list[tuple[int, int, str]]:
+    """The cells of a labelled table row whose column labels the question names: (where the question names
+    it, where that name ends, the cell), in the order the question names them.
 
-    >>> cells_named("What were buildings in 2018 and 2019 respectively?", "Buildings | 2019: 138,755 | 2018: 129,582")
-    ['129,582', '138,755']
-    >>> cells_named("What were buildings?", "Buildings | 2019: 138,755")
-    []
+    >>> cells_named("What were buildings in 2018 and 2019?", "Buildings | 2019: 138,755 | 2018: 129,582")
+    [(23, 27, '129,582'), (32, 36, '138,755')]
     """
     cells = table_cells(row)
     if cells is None:
@@ -446,10 +444,31 @@ def cells_named(question: str, row: str) -> list[str]:
     for cell in cells[1:]:
         label, sep, value = cell.partition(": ")
         label = label.strip(" *")
-        if not (sep and label and value.strip()):
+        if not (sep and label):
             continue
         m = re.search(rf"(?<![\w.]){re.escape(label)}(?![\w.])", question, re.IGNORECASE)
         if m:
-            named.append((m.start(), value.strip()))
-    return [value for _, value in sorted(named, key=lambda n: n[0])]
+            named.append((m.start(), m.end(), value.strip()))
+    return sorted(named)
+
+
+_LISTING_GAP = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s*)", re.IGNORECASE)
+
+
+def cells_listed(question: str, row: str) -> list[str]:
+    """The cells of a labelled table row for a question that lists two or more of its columns ("in 2018 and
+    2019 respectively", "in 2019, 2018 and 2017"), in the question's order; [] for any other question, a
+    comparison ("from 2018 to 2019") included.
+
+    >>> row = "Buildings | 2019: 138,755 | 2018: 129,582"
+    >>> cells_listed("What were buildings in 2018 and 2019 respectively?", row)
+    ['129,582', '138,755']
+    >>> cells_listed("What was the change from 2018 to 2019?", row), cells_listed("Buildings in 2018?", row)
+    ([], [])
+    """
+    named = cells_named(question, row)
+    if len(named) < 2 or not all(value for _, _, value in named):
+        return []
+    gaps = [question[end:start] for (_, end, _), (start, _, _) in zip(named, named[1:])]
+    return [value for _, _, value in named] if all(_LISTING_GAP.fullmatch(g) for g in gaps) else []
 

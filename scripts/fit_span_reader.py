@@ -76,9 +76,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = collect(args.sample, args.seed, args.sets.split(","))
     weight = balancing_weight(rows)
     margins = sorted({margin_of(r) for r in rows if margin_of(r) != float("-inf")})
+    if not margins:
+        raise SystemExit("no row reached the span reader: nothing to fit")
     thresholds = [round(x / 4, 2) for x in range(int(4 * min(margins)) - 1, int(4 * max(margins)) + 2)]
     points = curve(rows, thresholds, weight)
     allowed = [p for p in points if p["refused_answerable"] <= args.max_refused * p["answerable"]]
+    if not allowed:
+        raise SystemExit(f"every threshold refuses more than {args.max_refused:.0%} of the answerable rows "
+                         f"(rows that reach no passage are refused at any threshold)")
     best = max(allowed, key=lambda p: (p["objective"], -p["threshold"]))
     per_set = {}
     for name in dict.fromkeys(r["set"] for r in rows):

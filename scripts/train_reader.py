@@ -88,9 +88,13 @@ def features(rows: list[dict], tokenizer: WordPieces, max_tokens: int) -> list[t
     return out
 
 
-def batches_of(feats: list, batch_size: int) -> list[list[int]]:
-    """Feature indices in batches of similar length (sorted by length, then cut)."""
-    order = sorted(range(len(feats)), key=lambda i: len(feats[i][0]))
+def batches_of(feats: list, batch_size: int, seed: int) -> list[list[int]]:
+    """Feature indices in batches of similar length: shuffled (seeded), then sorted by length and cut, so
+    windows of one length (thousands at the maximum) do not keep their file order (one paragraph's
+    questions in one batch)."""
+    order = list(range(len(feats)))
+    random.Random(seed).shuffle(order)
+    order.sort(key=lambda i: len(feats[i][0]))
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
 
@@ -144,12 +148,15 @@ def main(argv: list[str] | None = None) -> int:
     rows = train_rows + negatives
     tokenizer = WordPieces.from_base()
     feats = features(rows, tokenizer, args.max_tokens)
-    batches = batches_of(feats, args.batch)
+    batches = batches_of(feats, args.batch, args.seed)
     steps_per_epoch = len(batches)
     total_steps = max(1, math.ceil(args.epochs * steps_per_epoch))
+    warm = not args.fresh and (args.out / WEIGHTS_FILE).is_file()
+    start = f"warm:{sha256_of(args.out / WEIGHTS_FILE)}" if warm else "fresh"
+    # a checkpoint belongs to one run: the same data, options and starting weights
     config = {"rows": len(train_rows), "negatives": len(negatives), "windows": len(feats), "epochs": args.epochs,
               "batch": args.batch, "lr": args.lr, "max_tokens": args.max_tokens, "seed": args.seed,
-              "negative_share": args.negative_share, "out": str(args.out.resolve())}
+              "negative_share": args.negative_share, "out": str(args.out.resolve()), "start": start}
     run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
     checkpoint = work / f"checkpoint-{run_id}.pt"
     answerable = sum(1 for f in feats if f[2] > 0)
@@ -167,8 +174,9 @@ def main(argv: list[str] | None = None) -> int:
         model.load_state_dict(state["model"])
         step, seen = state["step"], state["seen"]
         started_from = state["started_from"]
+        torch.set_rng_state(state["torch_rng"])  # dropout goes on as it would have
         print(f"resuming from {checkpoint} at step {step} of {total_steps}", file=sys.stderr)
-    elif not args.fresh and (args.out / WEIGHTS_FILE).is_file():
+    elif warm:
         from safetensors.torch import load_file
 
         model.load_shipped(load_file(str(args.out / WEIGHTS_FILE)))
@@ -187,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         tmp = checkpoint.with_suffix(".tmp")
         torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
-                    "step": step, "seen": seen, "started_from": started_from, "config": config}, tmp)
+                    "step": step, "seen": seen, "started_from": started_from, "config": config,
+                    "torch_rng": torch.get_rng_state()}, tmp)
         os.replace(tmp, checkpoint)
 
     model.train()
