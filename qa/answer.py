@@ -112,6 +112,7 @@ class Answerer:
     span_min_margin: float = Settings.span_min_margin
     span_alone_margin: float = Settings.span_alone_margin
     span_generator_passages: int = Settings.span_generator_passages
+    span_complete_phrase: bool = Settings.span_complete_phrase
 
     def __post_init__(self) -> None:
         self.verifier = self.verifier or Verifier(self.retriever)
@@ -200,7 +201,11 @@ class Answerer:
                 statement = reply_statement(query, reply, read, passages, candidates)
                 if statement is not None:
                     return Outcome([statement], {**features, "answered_by": "generator"}, reply=reply)
-        statement = span_statement(query, best, passages, candidates)
+        complete = None
+        if self.span_complete_phrase:
+            reader = Reader(self.retriever, self.verifier, self.max_answer_words)
+            complete = lambda phrase, sentence: reader.completed(query, phrase, sentence)  # noqa: E731
+        statement = span_statement(query, best, passages, candidates, complete)
         if statement is None:
             return Outcome(None, features, reply=reply)
         return Outcome([statement], {**features, "answered_by": "span"}, reply=reply)

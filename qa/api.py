@@ -184,7 +184,8 @@ class Assistant:
                             span_reader=self.span_reader() if reader != "generator" else None,
                             span_min_margin=self.settings.span_min_margin,
                             span_alone_margin=self.settings.span_alone_margin,
-                            span_generator_passages=self.settings.span_generator_passages)
+                            span_generator_passages=self.settings.span_generator_passages,
+                            span_complete_phrase=self.settings.span_complete_phrase)
         yield from answerer.stream(question, history, raw=raw)
 
     def ask(self, question: str, *, history: History | None = None, k: int | None = None,

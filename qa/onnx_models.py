@@ -7,6 +7,7 @@ Example:
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 from .errors import QAError
@@ -23,9 +24,11 @@ def export_encoder(module, target: Path, outputs: list[str]) -> None:
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     ones = torch.ones((2, 8), dtype=torch.long)
     axes = {0: "batch", 1: "tokens"}
-    torch.onnx.export(module, (ones, ones, torch.zeros_like(ones)), str(tmp), input_names=list(INPUTS),
-                      output_names=outputs, opset_version=17, dynamo=False,
-                      dynamic_axes={name: axes for name in [*INPUTS, *outputs]})
+    with warnings.catch_warnings():  # the tracer's notes on shapes it treats as constants: expected here
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (ones, ones, torch.zeros_like(ones)), str(tmp), input_names=list(INPUTS),
+                          output_names=outputs, opset_version=17, dynamo=False,
+                          dynamic_axes={name: axes for name in [*INPUTS, *outputs]})
     os.replace(tmp, target)
 
 

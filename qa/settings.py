@@ -94,6 +94,9 @@ class Settings:
     span_alone_margin: float = 4.0
     span_generator_passages: int = 1
     span_reader_dir: str = ""  # "" = the shipped weights, qa/data/span-reader/
+    # a span grown to the whole of what it names in its sentence (qa/text.py `completed`: the article, the
+    # rest of a name, the noun asked for), as the generator's phrases are
+    span_complete_phrase: bool = True
     # Verification (qa/verification.py) and composition.
     verify_min_relevance: float = 0.30  # a supporting sentence is at least this relevant to the question
     verify_min_overlap: float = 0.5  # ...and holds this share of the claim's IDF weight

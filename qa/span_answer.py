@@ -12,7 +12,7 @@ Example:
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .composition import Statement, display_sentence
 from .evidence import Sentence
@@ -67,10 +67,10 @@ def passage_for_model(passage: Passage, candidates: Sequence[Sentence]) -> str:
     return out
 
 
-def span_statement(question: str, span: SpanAnswer, passages: Sequence[Passage],
-                   candidates: Sequence[Sentence]) -> Statement | None:
+def span_statement(question: str, span: SpanAnswer, passages: Sequence[Passage], candidates: Sequence[Sentence],
+                   complete: Callable[[str, Sentence], str] | None = None) -> Statement | None:
     """The statement for the reader's `span`: its text cited to its sentence; a yes-or-no question gets the
-    sentence itself. None when the span's sentence is not among the candidates (a sentence that addresses
+    sentence itself; `complete` grows a phrase to the whole of what it names. None when the span's sentence is not among the candidates (a sentence that addresses
     the model is never one)."""
     passage = passages[span.passage]
     sentence = sentence_at(candidates, passage, span.start)
@@ -86,6 +86,8 @@ def span_statement(question: str, span: SpanAnswer, passages: Sequence[Passage],
     # a span never runs past its sentence: the quote must hold every word of the answer
     end = min(span.end, sentence.end - passage.start)
     text = passage.text[span.start:end].strip()
+    if text and complete is not None:
+        text = complete(text, sentence)  # the whole of what it names: "the Board of Directors", "King Charles II"
     return (text, sentence) if text else None
 
 

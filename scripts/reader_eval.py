@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from qa.reader_data import default_train_dir, load_rows, split_rows  # noqa: E402
 from qa.scoring import _f1, entry_matches, normalize, squad_tokens  # noqa: E402
@@ -88,7 +89,8 @@ def best_threshold(rows: list[dict], predictions: list[tuple[str, float]]) -> fl
 def run_span(rows: list[dict]) -> tuple[list[tuple[str, float]], list[float]]:
     from qa.span_reader import SpanReader
 
-    reader = SpanReader(Settings.from_env().cache_dir)
+    settings = Settings.from_env()  # QA_SPAN_READER_DIR reads other weights than the shipped ones
+    reader = SpanReader(settings.cache_dir, Path(settings.span_reader_dir) if settings.span_reader_dir else None)
     reader.read("warm up", ["a short passage to build the graph"])
     predictions, seconds = [], []
     for r in rows:
@@ -140,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         report["readers"][label] = {"threshold": round(t, 4), **summary(scored, seconds)}
     from qa.span_reader import verified_weights
 
-    report["span_reader_sha256"] = verified_weights()[1]["sha256"]
+    folder = Settings.from_env().span_reader_dir
+    report["span_reader_sha256"] = verified_weights(Path(folder) if folder else None)[1]["sha256"]
 
     if args.generator != "none" and args.generator_sample:
         sample = sorted(random.Random(args.seed).sample(held, min(args.generator_sample, len(held))), key=held.index)
@@ -158,6 +161,18 @@ def main(argv: list[str] | None = None) -> int:
     for label, s in report["readers"].items():
         cells = [s["accepted"], s["exact_match"], s["token_f1"], s["no_answer_right"], s["seconds_per_question"]]
         print(f"{label:58} " + " ".join(f"{'-' if c is None else c:>{w}}" for c, w in zip(cells, (8, 6, 6, 7, 7))))
+    if not Settings.from_env().span_reader_dir:  # the shipped weights: their card gets the figures
+        from qa.span_reader import READER_DIR
+        from train_reader import update_card
+
+        lines = ["| reader | accepted answer | exact match | token F1 (answerable) | no answer right | s / question |",
+                 "|---|---|---|---|---|---|"]
+        for label, s in report["readers"].items():
+            lines.append(f"| {label} | {s['accepted']} | {s['exact_match']} | {s['token_f1']} | "
+                         f"{s['no_answer_right']} | {s['seconds_per_question']} |")
+        lines.append(f"\n{report['held_out']} held-out rows {report['by_file']}, {report['date']} "
+                     f"(`bench/reader-eval.json`).")
+        update_card(READER_DIR, "figures", "\n".join(lines))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     print(f"written {args.out}", file=sys.stderr)

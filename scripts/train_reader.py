@@ -113,6 +113,20 @@ def write_shipped(model, out: Path, manifest: dict) -> str:
     return digest
 
 
+def update_card(folder: Path, part: str, text: str) -> None:
+    """Replace the text between `<!-- card:PART:start -->` and `<!-- card:PART:end -->` of the model card in
+    `folder` (nothing when there is no card, as in a test's folder)."""
+    card = folder / "MODEL_CARD.md"
+    if not card.is_file():
+        return
+    start, end = f"<!-- card:{part}:start -->", f"<!-- card:{part}:end -->"
+    body = card.read_text()
+    if start not in body or end not in body:
+        raise ValueError(f"{card} has no {start} ... {end} markers")
+    head, rest = body.split(start, 1)
+    card.write_text(f"{head}{start}\n{text.strip()}\n{end}{rest.split(end, 1)[1]}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--train-dir", type=Path, default=None, help="default: ../shared/train")
@@ -246,6 +260,16 @@ def main(argv: list[str] | None = None) -> int:
                 "held_out": {"rows": len(held), "rule": "qa/reader_data.py split_rows, seed 32"},
                 "stopped_early": stopped, "date": time.strftime("%Y-%m-%d")}
     digest = write_shipped(model, args.out, manifest)
+    size = (args.out / WEIGHTS_FILE).stat().st_size
+    update_card(args.out, "weights", f"- **sha256 of `reader.safetensors`**: `{digest}`\n"
+                                     f"- **Size**: {size / 1e6:.1f} MB (fp16; every weight but the word embeddings).")
+    update_card(args.out, "training", (
+        f"{manifest['date']}: {step} steps of {total_steps} planned ({args.epochs} epochs of {steps_per_epoch} batches "
+        f"of {args.batch}), {seen:,} windows seen, from {started_from}; {len(train_rows):,} training rows and "
+        f"{len(negatives):,} retrieved negatives, {len(feats):,} windows of at most {args.max_tokens} word pieces; "
+        f"AdamW, learning rate {args.lr} with 5 % warm-up and linear decay, weight decay 0.01, gradients clipped "
+        f"at 1.0, seed {args.seed}; on this machine's two CPU cores (PyTorch {torch.__version__})."
+        + (" Stopped by `--hours` before the end of its schedule." if stopped else "")))
     print(f"{'stopped (--hours)' if stopped else 'finished'} at step {step} of {total_steps}; "
           f"weights {args.out / WEIGHTS_FILE} sha256 {digest}", file=sys.stderr)
     if not stopped:

@@ -229,3 +229,10 @@ def test_a_span_is_cut_at_the_end_of_its_sentence(settings, embedder, town):
     answer = a.ask("When was the lighthouse of Velmora built?")
     assert answer.text == "1871 by the engineer Tomas Areny [1]."
     assert answer.citations[0].quote.endswith("Tomas Areny.")
+
+
+@pytest.mark.parametrize("complete, expected", [(True, "Tomas Areny [1]."), (False, "Areny [1].")])
+def test_a_span_is_grown_to_the_whole_name_it_names(settings, embedder, town, complete, expected):
+    a = assistant(settings, embedder, town, FakeSpanReader({"Areny": 3.0}), NeverGenerator(),
+                  span_complete_phrase=complete)
+    assert a.ask("Who built the lighthouse of Velmora?").text == expected
