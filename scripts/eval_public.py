@@ -189,15 +189,18 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         parser.error(f"missing corpus folder(s): {missing} (set QA_PUBLIC_DIR to the public sets' folder)")
     embedder = make_embedder(settings)
-    generator = make_generator(settings.generator, settings)
+    if settings.reader != "span":  # loaded once for every assistant (span mode loads it only for Korean)
+        make_generator(settings.generator, settings)
     out = Path(args.out)
     previous = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
-    results = {"k": settings.top_k, "generator": settings.generator, "backend": settings.backend,
+    results = {"k": settings.top_k, "reader": settings.reader, "generator": settings.generator, "backend": settings.backend,
                "cascade": f"{settings.escalate_generator} below {settings.escalate_below}"
                if settings.escalate_generator else None,
                "date": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
                "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                         text=True).stdout.strip(),
+               "span_thresholds": None if settings.reader == "generator" else
+               {"min_margin": settings.span_min_margin, "alone_margin": settings.span_alone_margin},
                "sample": args.sample, "load_average_start": load_average(),
                "sets": {} if args.sample is not None else previous.get("sets", {}),
                "hard_sets": {} if args.sample is not None else previous.get("hard_sets", {})}
