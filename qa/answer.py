@@ -214,7 +214,6 @@ class Answerer:
                            facts: list, timings: dict, t0: float, raw_pieces: bool):
         """The generator reads the most relevant sentences; its reply is verified and scored (qa/reading.py,
         qa/calibration.py)."""
-        verifier = self.verifier
         documents = len({s.source for s in facts})
         yield Progress("reading", f"Reading the {len(facts)} most relevant sentences of {len(retrieval.passages)} "
                                   f"passages ({documents} document{'s' if documents > 1 else ''})")

@@ -188,9 +188,9 @@ def _model_files_version(settings) -> str:
 @functools.lru_cache(maxsize=16)
 def _file_hash(path: Path, size: int, mtime_ns: int) -> str:
     """A file's sha256, computed once per (path, size, modification time)."""
-    from .span_reader import sha256_of
+    from .models import sha256_file
 
-    return sha256_of(path)
+    return sha256_file(path)
 
 
 def _cache_key(q: dict, assistant, k, generator) -> str:

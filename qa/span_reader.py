@@ -19,7 +19,6 @@ Example:
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -30,6 +29,7 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from .errors import QAError
+from .models import sha256_file
 from .onnx_models import export_encoder, open_session
 
 READER_DIR = Path(__file__).resolve().parent / "data" / "span-reader"
@@ -197,14 +197,6 @@ def batch_arrays(windows: Sequence[Window]) -> dict[str, np.ndarray]:
     return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verified_weights(folder: Path | None = None) -> tuple[Path, dict]:
     """The shipped weights file and its manifest (in `folder`, default the shipped one), once its sha256
     matches; else `ReaderMissing`."""
@@ -218,7 +210,7 @@ def verified_weights(folder: Path | None = None) -> tuple[Path, dict]:
         expected = manifest["sha256"]
     except (OSError, ValueError, KeyError):
         raise ReaderMissing(f"the span reader's manifest {manifest_path} is damaged: {hint}") from None
-    if sha256_of(weights) != expected:
+    if sha256_file(weights) != expected:
         raise ReaderMissing(f"the span reader's weights {weights} are damaged (sha256 differs): {hint}")
     return weights, manifest
 
@@ -230,7 +222,7 @@ class SpanReader:
 
     def __init__(self, cache_dir: Path, folder: Path | None = None, threads: int | None = None,
                  batch_size: int = 16) -> None:
-        self.weights, self.manifest = verified_weights(folder or READER_DIR)  # a damaged file fails here, not mid-question
+        self.weights, self.manifest = verified_weights(folder)  # a damaged file fails here, not mid-question
         self.sha256 = self.manifest["sha256"]
         self.cache_dir = Path(cache_dir)
         self.threads = threads or os.cpu_count() or 2

@@ -33,9 +33,10 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from qa.reader_data import answer_spans, default_train_dir, load_rows, split_rows  # noqa: E402
+from qa.models import sha256_file  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 from qa.span_reader import (MANIFEST_FILE, MAX_TOKENS, READER_DIR, WEIGHTS_FILE, WordPieces,  # noqa: E402
-                            batch_arrays, encode_windows, sha256_of)
+                            batch_arrays, encode_windows)
 
 
 def retrieved_negatives(rows: list[dict], share: float, seed: int, cache_dir: Path, top: int = 4) -> list[dict]:
@@ -105,12 +106,22 @@ def write_shipped(model, out: Path, manifest: dict) -> str:
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / f"{WEIGHTS_FILE}.tmp"
     save_file(model.shipped_state(), str(tmp))
-    digest = sha256_of(tmp)
+    digest = sha256_file(tmp)
     os.replace(tmp, out / WEIGHTS_FILE)
     tmp_manifest = out / f"{MANIFEST_FILE}.tmp"
     tmp_manifest.write_text(json.dumps({"sha256": digest, **manifest}, indent=1) + "\n")
     os.replace(tmp_manifest, out / MANIFEST_FILE)
     return digest
+
+
+def repo_relative(path: Path) -> str:
+    """`path` relative to the project folder when inside it (what the manifest records: no machine's paths).
+
+    >>> repo_relative(ROOT / "qa" / "data"), repo_relative(Path("/elsewhere/reader"))
+    ('qa/data', '/elsewhere/reader')
+    """
+    resolved = path.resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(resolved)
 
 
 def update_card(folder: Path, part: str, text: str) -> None:
@@ -166,11 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     steps_per_epoch = len(batches)
     total_steps = max(1, math.ceil(args.epochs * steps_per_epoch))
     warm = not args.fresh and (args.out / WEIGHTS_FILE).is_file()
-    start = f"warm:{sha256_of(args.out / WEIGHTS_FILE)}" if warm else "fresh"
+    start = f"warm:{sha256_file(args.out / WEIGHTS_FILE)}" if warm else "fresh"
     # a checkpoint belongs to one run: the same data, options and starting weights
     config = {"rows": len(train_rows), "negatives": len(negatives), "windows": len(feats), "epochs": args.epochs,
               "batch": args.batch, "lr": args.lr, "max_tokens": args.max_tokens, "seed": args.seed,
-              "negative_share": args.negative_share, "out": str(args.out.resolve()), "start": start}
+              "negative_share": args.negative_share, "out": repo_relative(args.out), "start": start}
     run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
     checkpoint = work / f"checkpoint-{run_id}.pt"
     answerable = sum(1 for f in feats if f[2] > 0)
@@ -194,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         from safetensors.torch import load_file
 
         model.load_shipped(load_file(str(args.out / WEIGHTS_FILE)))
-        started_from = f"the committed weights {sha256_of(args.out / WEIGHTS_FILE)[:16]} (warm start)"
+        started_from = f"the committed weights {sha256_file(args.out / WEIGHTS_FILE)[:16]} (warm start)"
         print(f"warm start from {args.out / WEIGHTS_FILE}", file=sys.stderr)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from qa.reader_data import default_train_dir, load_rows, split_rows
-from qa.span_reader import MANIFEST_FILE, READER_DIR, WEIGHTS_FILE, sha256_of, verified_weights
+from qa.models import sha256_file
+from qa.span_reader import MANIFEST_FILE, READER_DIR, WEIGHTS_FILE, verified_weights
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "train_reader.py"
@@ -64,7 +65,7 @@ def test_a_killed_training_run_resumes_from_its_checkpoint_and_ends_as_an_unbrok
     step = int(second.stderr.split("resuming from")[1].split("at step")[1].split()[0])
     manifest = json.loads((out / MANIFEST_FILE).read_text())
     assert 1 <= step < manifest["steps"] == manifest["steps_planned"]
-    assert manifest["sha256"] == sha256_of(out / WEIGHTS_FILE)
+    assert manifest["sha256"] == sha256_file(out / WEIGHTS_FILE)
     verified_weights(out)  # loads: the hash matches
     from safetensors.numpy import load_file
 
