@@ -38,7 +38,7 @@ from .questions import asks_yes_or_no, clean_question, is_scoped
 from .reading import Reader, Reading
 from .retrieval import Passage, Retrieval, Retriever
 from .settings import Settings
-from .span_answer import passage_for_model, reply_statement, span_statement
+from .span_answer import passage_for_model, reader_text, reply_statement, span_statement
 from .span_reader import Reads
 from .text import figures, in_other_script, table_cells
 from .translation import QuestionTranslator
@@ -174,7 +174,8 @@ class Answerer:
         passages, reply = retrieval.passages, ""
         yield Progress("reading", f"Reading {len(passages)} passages")
         t1 = time.perf_counter()
-        spans = self.span_reader.read(query, [p.text for p in passages])
+        texts = [reader_text(p, candidates) for p in passages]
+        spans = self.span_reader.read(query, [t.text for t in texts])
         timings["span_s"] = time.perf_counter() - t1
         ranked = sorted(spans, key=lambda s: -s.margin)
         best = ranked[0]
@@ -205,7 +206,7 @@ class Answerer:
         if self.span_complete_phrase:
             reader = Reader(self.retriever, self.verifier, self.max_answer_words)
             complete = lambda phrase, sentence: reader.completed(query, phrase, sentence)  # noqa: E731
-        statement = span_statement(query, best, passages, candidates, complete)
+        statement = span_statement(query, best, texts[best.passage], complete)
         if statement is None:
             return Outcome(None, features, reply=reply)
         return Outcome([statement], {**features, "answered_by": "span"}, reply=reply)

@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from .composition import Statement, display_sentence
@@ -19,7 +20,7 @@ from .evidence import Sentence
 from .questions import asks_yes_or_no
 from .retrieval import Passage
 from .span_reader import SpanAnswer
-from .text import MARKER, cell_named, cells_listed, table_cells
+from .text import MARKER, cell_named, cells_listed, is_data_row, labelled_cells, table_cells
 
 _EDGE = re.compile(r"^[\s\"'“”‘’(\[]+|[\s\"'“”‘’)\].,;:!?]+$")
 
@@ -67,25 +68,97 @@ def passage_for_model(passage: Passage, candidates: Sequence[Sentence]) -> str:
     return out
 
 
-def span_statement(question: str, span: SpanAnswer, passages: Sequence[Passage], candidates: Sequence[Sentence],
+@dataclass(frozen=True)
+class Segment:
+    """One piece of a passage as the span reader reads it: a sentence, or one cell of a table row written as
+    a sentence of its own ("Buildings, 2018: 129,582."). Offsets are in the `ReaderText`."""
+
+    start: int
+    end: int
+    sentence: Sentence
+    value: tuple[int, int] | None = None  # a cell: where its value lies
+    label_end: int | None = None  # a cell: where its row's label ends
+
+
+@dataclass(frozen=True)
+class ReaderText:
+    """A passage as the span reader reads it, and where each piece of it came from."""
+
+    text: str
+    segments: tuple[Segment, ...]
+
+    def segment_at(self, offset: int) -> Segment | None:
+        """The segment holding the character `offset` (None between segments)."""
+        return next((g for g in self.segments if g.start <= offset < g.end), None)
+
+
+def reader_text(passage: Passage, candidates: Sequence[Sentence]) -> ReaderText:
+    """`passage` as the span reader reads it: its candidate sentences in document order (a sentence that
+    addresses the model is not one, so it is never read), and each labelled table row (see
+    `qa.evidence.with_column_labels`) one short sentence a cell. A reader trained on prose takes the wrong
+    row or column from "Land | $1,949 | $2,185"; "Land, 2018: $2,185." says which figure is which.
+
+    >>> p = Passage("a.txt", "a#0", "Hi. Land | 2019 | 2018", 0, 22, 1.0)
+    >>> r = reader_text(p, [Sentence(1, "a.txt", 0, 3, "Hi.", 0, 1.0),
+    ...                     Sentence(2, "a.txt", 4, 22, "Land | 2019: $1,949 | 2018: $2,185", 0, 1.0)])
+    >>> r.text
+    'Hi. Land, 2019: $1,949. Land, 2018: $2,185.'
+    >>> g = r.segment_at(r.text.index("$2,185")); r.text[g.value[0]:g.value[1]], r.text[g.start:g.label_end]
+    ('$2,185', 'Land')
+    """
+    mine = sorted((c for c in candidates if c.source == passage.source and passage.start <= c.start < passage.end),
+                  key=lambda c: c.start)
+    text, segments = "", []
+    for c in mine:
+        cells = table_cells(c.text)
+        labelled = labelled_cells(c.text) if cells is not None and is_data_row(cells) else []
+        if any(label for label, _ in labelled):
+            row = cells[0]
+            for label, value in labelled:
+                if not value:
+                    continue
+                text += " " if text else ""
+                head = ", ".join(x for x in (row, label) if x)
+                start = len(text)
+                text += f"{head}: {value}."
+                value_start = start + len(head) + 2
+                segments.append(Segment(start, len(text), c, (value_start, value_start + len(value)),
+                                        start + len(row)))
+        else:
+            text += " " if text else ""
+            segments.append(Segment(len(text), len(text) + len(c.text), c))
+            text += c.text
+    return ReaderText(text, tuple(segments))
+
+
+def span_statement(question: str, span: SpanAnswer, read: ReaderText,
                    complete: Callable[[str, Sentence], str] | None = None) -> Statement | None:
-    """The statement for the reader's `span`: its text cited to its sentence; a yes-or-no question gets the
-    sentence itself; `complete` grows a phrase to the whole of what it names. None when the span's sentence is not among the candidates (a sentence that addresses
-    the model is never one)."""
-    passage = passages[span.passage]
-    sentence = sentence_at(candidates, passage, span.start)
-    if sentence is None or not span.text.strip():
+    """The statement for the reader's `span` over `read`: its text cited to its sentence; a table cell's whole
+    value, cited to its row; a yes-or-no question gets the sentence itself; `complete` grows a phrase to
+    the whole of what it names. None when the span lies outside every segment.
+
+    >>> p = Passage("a.txt", "a#0", "Land | 2019 | 2018", 0, 18, 1.0)
+    >>> r = reader_text(p, [Sentence(2, "a.txt", 0, 18, "Land | 2019: $1,949 | 2018: $2,185", 0, 1.0)])
+    >>> at = r.text.index("2,185")
+    >>> span_statement("How much was land worth?", SpanAnswer(0, at, at + 5, "2,185", 3.0), r)[0]
+    '$2,185'
+    """
+    segment = read.segment_at(span.start)
+    if segment is None or not span.text.strip():
         return None
+    sentence = segment.sentence
     if asks_yes_or_no(question):
         return display_sentence(sentence.text), sentence
-    named = cells_listed(question, sentence.text) or [cell for cell in [cell_named(question, sentence.text)] if cell]
-    if named:
-        # a table row: the cells of the columns the question names ("in 2019 and 2018 respectively"), not the
-        # neighbouring column the span may have fallen on
-        return joined(named), sentence
+    if segment.value is not None:
+        if span.end <= segment.label_end:  # the row's label ("which item ...?")
+            text = read.text[span.start:segment.label_end].strip()
+            return (text, sentence) if text else None
+        # the cells of the columns the question names ("in 2019 and 2018 respectively"), not the neighbouring
+        # column the span may have fallen on; else the whole value of the span's cell
+        named = cells_listed(question, sentence.text) or [c for c in [cell_named(question, sentence.text)] if c]
+        return joined(named) if named else read.text[segment.value[0]:segment.value[1]], sentence
     # a span never runs past its sentence: the quote must hold every word of the answer
-    end = min(span.end, sentence.end - passage.start)
-    text = passage.text[span.start:end].strip()
+    text = read.text[span.start:min(span.end, segment.end)].strip()
     if text and complete is not None:
         text = complete(text, sentence)  # the whole of what it names: "the Board of Directors", "King Charles II"
     return (text, sentence) if text else None

@@ -437,19 +437,30 @@ def cells_named(question: str, row: str) -> list[tuple[int, int, str]]:
     >>> cells_named("What were buildings in 2018 and 2019?", "Buildings | 2019: 138,755 | 2018: 129,582")
     [(23, 27, '129,582'), (32, 36, '138,755')]
     """
-    cells = table_cells(row)
-    if cells is None:
-        return []
     named = []
-    for cell in cells[1:]:
-        label, sep, value = cell.partition(": ")
+    for label, value in labelled_cells(row):
         label = label.strip(" *")
-        if not (sep and label):
+        if not label:
             continue
         m = re.search(rf"(?<![\w.]){re.escape(label)}(?![\w.])", question, re.IGNORECASE)
         if m:
-            named.append((m.start(), m.end(), value.strip()))
+            named.append((m.start(), m.end(), value))
     return sorted(named)
+
+
+def labelled_cells(row: str) -> list[tuple[str, str]]:
+    """The (column label, value) of each cell after the first of a labelled table row (see `label_cells`); a
+    cell without a label has label ""; [] for a line that is not a table row.
+
+    >>> labelled_cells("Buildings | 2019: 138,755 | 2018: 129,582 | 4.1%")
+    [('2019', '138,755'), ('2018', '129,582'), ('', '4.1%')]
+    """
+    cells = table_cells(row)
+    out = []
+    for cell in (cells or [])[1:]:
+        label, sep, value = cell.partition(": ")
+        out.append((label.strip(), value.strip()) if sep else ("", cell.strip()))
+    return out
 
 
 _LISTING_GAP = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s*)", re.IGNORECASE)

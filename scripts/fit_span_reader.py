@@ -9,11 +9,19 @@ them) while refusing at most `--max-refused` (10 %) of the answerable questions.
 accuracy by threshold) is printed and written to bench/span-fit.json with the chosen value; the value is
 then set as `Settings.span_min_margin` by hand, with this file named beside it.
 
+With `--both`, the same rows are answered again in `both` mode with the generator reading every question
+(span_alone_margin far above any margin; its replies cached by prompt), and the curve of
+`span_alone_margin` is printed and written to bench/both-fit.json: for each threshold, the share the span
+reader answers alone, answerable accuracy, and the answer p50 (each row timed by the path it takes). The
+threshold chosen is the most accurate whose p50 is within `--max-p50` (1.0 s, the issue's speed line).
+
 Run: .venv/bin/python scripts/fit_span_reader.py --sample 200 --seed 5
+     .venv/bin/python scripts/fit_span_reader.py --sample 100 --seed 5 --both
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import statistics
@@ -28,13 +36,16 @@ sys.path.insert(0, str(ROOT))
 from calibrate import answer_tune_splits, balancing_weight  # noqa: E402
 
 
-def collect(sample: int | None, seed: int, names: list[str]) -> list[dict]:
-    """Rows of every tune split (and dev), answered in span mode without refusal (no generator loaded)."""
+def collect(sample: int | None, seed: int, names: list[str], reader: str = "span") -> list[dict]:
+    """Rows of every tune split (and dev), answered without refusal: in span mode (no generator loaded), or
+    in both mode with the generator reading every question the span reader does not refuse."""
     from qa.settings import Settings
 
-    settings = Settings.from_env(reader="span", span_min_margin=-1e9)
-    reports = Path(os.environ.get("QA_FIT_REPORTS", ROOT / "reports" / "fit-span"))
-    return answer_tune_splits(settings, sample, seed, names, reports, with_generator=False)
+    settings = Settings.from_env(reader=reader, span_min_margin=-1e9, span_alone_margin=1e9)
+    if reader == "both" and not settings.generation_cache_dir:
+        settings = dataclasses.replace(settings, generation_cache_dir=str(settings.cache_dir / "generations"))
+    reports = Path(os.environ.get("QA_FIT_REPORTS", ROOT / "reports")) / f"fit-{reader}"
+    return answer_tune_splits(settings, sample, seed, names, reports, with_generator=reader == "both")
 
 
 def margin_of(row: dict) -> float:
@@ -65,6 +76,64 @@ def curve(rows: list[dict], thresholds: list[float], weight: float) -> list[dict
     return points
 
 
+def both_curve(span_rows: list[dict], both_rows: list[dict], min_margin: float,
+               thresholds: list[float]) -> list[dict]:
+    """For each `span_alone_margin`: the rows the span reader answers alone (its margin at or over it), the
+    answerable right (a row under it takes its `both_rows` result: the generator read it), and the answer
+    p50 with each row timed by the path it takes. Rows pair by set and id; under `min_margin`: refused.
+
+    >>> s = [{"set": "w", "id": i, "type": "factoid", "correct": c, "features": {"span_margin": m},
+    ...       "timings": {"total_s": 0.2}} for i, c, m in [(1, True, 5.0), (2, False, 1.0)]]
+    >>> b = [{**r, "correct": True, "timings": {"total_s": 2.0}} for r in s]
+    >>> [(c["threshold"], c["right"], c["alone"], c["p50_s"]) for c in both_curve(s, b, -9.0, [0.0, 3.0, 9.0])]
+    [(0.0, 1, 2, 0.2), (3.0, 2, 1, 1.1), (9.0, 2, 0, 2.0)]
+    """
+    generated = {(r["set"], r["id"]): r for r in both_rows}
+    pairs = [(r, generated[(r["set"], r["id"])]) for r in span_rows if (r["set"], r["id"]) in generated]
+    answerable = sum(1 for r, _ in pairs if r["type"] != "unanswerable")
+    points = []
+    for t in thresholds:
+        right = alone = 0
+        times = []
+        for span, both in pairs:
+            margin = margin_of(span)
+            chosen = span if margin >= t or margin < min_margin else both
+            alone += chosen is span and margin >= min_margin
+            right += margin >= min_margin and span["type"] != "unanswerable" and bool(chosen["correct"])
+            if chosen.get("timings", {}).get("total_s") is not None:
+                times.append(chosen["timings"]["total_s"])
+        points.append({"threshold": round(t, 4), "right": right, "answerable": answerable,
+                       "accuracy": round(right / answerable, 4) if answerable else None, "alone": alone,
+                       "rows": len(pairs), "p50_s": round(statistics.median(times), 3) if times else None})
+    return points
+
+
+def fit_both(args, span_rows: list[dict], min_margin: float) -> None:
+    """The `span_alone_margin` curve from the span rows and the same rows read by the generator."""
+    both_rows = collect(args.sample, args.seed, args.sets.split(","), reader="both")
+    margins = [margin_of(r) for r in span_rows if margin_of(r) != float("-inf")]
+    thresholds = [round(x / 2, 2) for x in range(int(2 * min(margins)) - 1, int(2 * max(margins)) + 3)]
+    points = both_curve(span_rows, both_rows, min_margin, thresholds)
+    fast = [p for p in points if p["p50_s"] is not None and p["p50_s"] <= args.max_p50]
+    best = max(fast, key=lambda p: (p["right"], -p["threshold"])) if fast else None
+    print(f"{'alone at':>9} {'alone':>6} {'right':>6} {'accuracy':>8} {'p50 s':>6}")
+    for p in points:
+        mark = "  <- chosen" if p is best else ""
+        print(f"{p['threshold']:>9} {p['alone']:>6} {p['right']:>6} {p['accuracy']:>8} {p['p50_s']:>6}{mark}")
+    per_set = {}
+    for name in dict.fromkeys(r["set"] for r in span_rows):
+        mine = [r for r in span_rows if r["set"] == name]
+        at = [best["threshold"]] if best else []
+        per_set[name] = both_curve(mine, [r for r in both_rows if r["set"] == name], min_margin,
+                                   at + [1e9, -1e9])  # chosen, generator always, span always
+    out = args.out.with_name("both-fit.json")
+    out.write_text(json.dumps({"span_alone_margin": best["threshold"] if best else None,
+                               "span_min_margin": min_margin, "max_p50": args.max_p50, "sample": args.sample,
+                               "seed": args.seed, "sets": args.sets, "chosen": best, "per_set": per_set,
+                               "curve": points, "date": time.strftime("%Y-%m-%d %H:%M")}, indent=1) + "\n")
+    print(f"span_alone_margin = {best['threshold'] if best else None} (written to {out})", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sample", type=int, default=200)
@@ -72,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", default="dev,wiki,reviews,tables")
     parser.add_argument("--max-refused", type=float, default=0.10)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "span-fit.json")
+    parser.add_argument("--both", action="store_true", help="also fit span_alone_margin (bench/both-fit.json)")
+    parser.add_argument("--max-p50", type=float, default=1.0, help="the speed line for --both (seconds)")
     args = parser.parse_args(argv)
     rows = collect(args.sample, args.seed, args.sets.split(","))
     weight = balancing_weight(rows)
@@ -105,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
                                     "max_refused": args.max_refused, "chosen": best, "per_set": per_set,
                                     "curve": points, "date": time.strftime("%Y-%m-%d %H:%M")}, indent=1) + "\n")
     print(f"span_min_margin = {best['threshold']} (written to {args.out})", file=sys.stderr)
+    if args.both:
+        fit_both(args, rows, best["threshold"])
     return 0
 
 

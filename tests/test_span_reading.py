@@ -191,6 +191,23 @@ def test_a_span_in_a_table_row_gives_the_cells_of_the_columns_the_question_names
     assert answer.citations[0].quote == "Fixed Price | $1,452.4 | $1,146.2 | $1,036.9"
 
 
+def test_the_reader_reads_each_table_cell_as_a_sentence_that_names_its_row_and_column(settings, embedder, tmp_path):
+    folder = tmp_path / "report"
+    folder.mkdir()
+    (folder / "sales.txt").write_text("Sales\n\n | 2019 | 2018\nFixed Price | $1,452.4 | $1,146.2\n"
+                                      "Other | 44.1 | 56.7\n")
+    reader = FakeSpanReader({"Other, 2018: 56": 3.0})  # a span from the row's label into a part of the cell
+    seen = []
+    original = reader.read
+    reader.read = lambda q, passages: seen.extend(passages) or original(q, passages)
+    answer = assistant(settings, embedder, folder, reader, NeverGenerator()).ask("What was the Other sales figure?")
+    assert "Fixed Price, 2019: $1,452.4. Fixed Price, 2018: $1,146.2. Other, 2019: 44.1. Other, 2018: 56.7." in seen[0]
+    assert answer.text == "56.7 [1]."  # the cell's whole value
+    assert answer.citations[0].quote == "Other | 44.1 | 56.7"  # the row as the document writes it
+    label_only = assistant(settings, embedder, folder, FakeSpanReader({"Fixed Price": 3.0}), NeverGenerator())
+    assert label_only.ask("Which item sold for $1,452.4 in 2019?").text == "Fixed Price [1]."
+
+
 def test_both_mode_never_shows_the_generator_a_sentence_that_addresses_it(settings, embedder, tmp_path):
     folder = tmp_path / "notes"
     folder.mkdir()
@@ -224,7 +241,7 @@ def test_a_comparison_between_two_columns_is_not_read_as_a_list(settings, embedd
 
 
 def test_a_span_is_cut_at_the_end_of_its_sentence(settings, embedder, town):
-    a = assistant(settings, embedder, town, FakeSpanReader({"1871 by the engineer Tomas Areny.\n\nThe old": 4.0}),
+    a = assistant(settings, embedder, town, FakeSpanReader({"1871 by the engineer Tomas Areny. The old": 4.0}),
                   NeverGenerator())
     answer = a.ask("When was the lighthouse of Velmora built?")
     assert answer.text == "1871 by the engineer Tomas Areny [1]."
