@@ -34,11 +34,11 @@ from .followups import rewrite_followup
 from .generation import Generator, reply_scores
 from .korean import KOREAN_CONFLICT_PREFIX, is_korean, korean_refusal, korean_statement
 from .prompt import NOT_IN_PASSAGE, build_messages, build_passage_messages
-from .questions import asks_yes_or_no, clean_question, is_scoped
+from .questions import asks_for_several, asks_yes_or_no, clean_question, is_scoped
 from .reading import Reader, Reading
 from .retrieval import Passage, Retrieval, Retriever
 from .settings import Settings
-from .span_answer import passage_for_model, reader_text, reply_statement, span_statement
+from .span_answer import listed, other_statements, passage_for_model, reader_text, reply_statement, span_statement
 from .span_reader import Reads
 from .text import figures, in_other_script, table_cells
 from .translation import QuestionTranslator
@@ -113,6 +113,7 @@ class Answerer:
     span_alone_margin: float = Settings.span_alone_margin
     span_generator_passages: int = Settings.span_generator_passages
     span_complete_phrase: bool = Settings.span_complete_phrase
+    span_list_gap: float = Settings.span_list_gap
 
     def __post_init__(self) -> None:
         self.verifier = self.verifier or Verifier(self.retriever)
@@ -206,10 +207,18 @@ class Answerer:
         if self.span_complete_phrase:
             reader = Reader(self.retriever, self.verifier, self.max_answer_words)
             complete = lambda phrase, sentence: reader.completed(query, phrase, sentence)  # noqa: E731
-        statement = span_statement(query, best, texts[best.passage], complete)
+        read = texts[best.passage]
+        statement = span_statement(query, best, read, complete)
         if statement is None:
             return Outcome(None, features, reply=reply)
-        return Outcome([statement], {**features, "answered_by": "span"}, reply=reply)
+        others = other_statements(query, best, read, complete)
+        features["span_alternatives"] = [[text, _finite(margin)] for (text, _), margin, _ in others]
+        statements = [statement]
+        if asks_for_several(query) and not asks_yes_or_no(query) and self.span_list_gap >= 0:
+            # a list: the spans of the passage nearly as likely as the best one, each item its own span
+            near = [(at, st) for st, margin, at in others if margin >= best.margin - self.span_list_gap]
+            statements = listed([(best.start, statement), *near])
+        return Outcome(statements, {**features, "answered_by": "span"}, reply=reply)
 
     def _generate_and_read(self, query: str, question: str, korean: bool, retrieval: Retrieval, candidates: list,
                            facts: list, timings: dict, t0: float, raw_pieces: bool):

@@ -29,6 +29,10 @@ ARTICLES = ("the", "a", "an")
 AUXILIARY_VERBS = frozenset("""
 am is are was were do does did have has had can could will would shall should may might must
 """.split())
+# Words that ask for several things at once ("in 2018 and 2019 respectively").
+LISTING_WORDS = frozenset({"respectively", "respective"})
+# Word endings of a plural noun that are not one ("class", "bonus", "analysis", "this").
+NOT_PLURAL_ENDINGS = ("ss", "us", "is", "ys")
 YES_WORDS = frozenset({"yes", "yeah", "true", "correct"})
 NO_WORDS = frozenset({"no", "not", "false", "never"})
 

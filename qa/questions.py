@@ -12,7 +12,7 @@ import re
 import unicodedata
 
 from .errors import QuestionError
-from .language import AUXILIARY_VERBS, FUNCTION_WORDS, MONTHS
+from .language import AUXILIARY_VERBS, FUNCTION_WORDS, LISTING_WORDS, MONTHS, NOT_PLURAL_ENDINGS
 from .text import figures, names
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -76,6 +76,43 @@ def asked_noun(question: str) -> str | None:
     if m is None or m.group(1).lower() in FUNCTION_WORDS | AUXILIARY_VERBS:
         return None
     return m.group(1)
+
+
+_QUESTION_WORD = re.compile(r"\b(?:what|which)\s+(?:(?:are|were)\s+)?(?:the\s+)?", re.IGNORECASE)
+
+
+def asks_for_several(question: str) -> bool:
+    """True when the question asks for several things: a listing word ("respectively"), or a plural noun in
+    the words after its question word ("Which tenses make up ...", "What financial items does it consist
+    of?", "What are the contract types?"); never "how many".
+
+    >>> asks_for_several("Which tenses make up the perfect system?"), asks_for_several("What are the contract types?")
+    (True, True)
+    >>> asks_for_several("What was revenue in 2018 and 2019 respectively?"), asks_for_several("How many tenses are there?")
+    (True, False)
+    >>> asks_for_several("What class is it in?"), asks_for_several("What is the company's main cost?")
+    (False, False)
+    """
+    words = [w.lower() for w in re.findall(r"[\w'’-]+", question)]
+    if set(words) & LISTING_WORDS:
+        return True
+    if re.match(r"\W*how\s+(many|much)\b", question, re.IGNORECASE):
+        return False
+    m = _QUESTION_WORD.search(question)
+    if m is None:
+        return False
+    phrase = []
+    for word in re.findall(r"[\w'’-]+", question[m.end():])[:4]:  # the noun phrase it asks about
+        if word.lower() in FUNCTION_WORDS | AUXILIARY_VERBS:
+            break
+        phrase.append(word)
+    return any(_plural(w) for w in phrase)
+
+
+def _plural(word: str) -> bool:
+    """A word spelled as an English plural noun ("tenses", "types"; not "class", "bonus", "its")."""
+    w = word.lower()
+    return len(w) > 3 and w.endswith("s") and not w.endswith(NOT_PLURAL_ENDINGS) and w not in FUNCTION_WORDS
 
 
 def asks_for_number(question: str) -> bool:

@@ -100,6 +100,9 @@ class Settings:
     # a span grown to the whole of what it names in its sentence (qa/text.py `completed`: the article, the
     # rest of a name, the noun asked for), as the generator's phrases are
     span_complete_phrase: bool = True
+    # a question that asks for several things (qa/questions.py `asks_for_several`) is answered with every
+    # span of the best passage whose margin is within this gap of the best one's; negative: never
+    span_list_gap: float = -1.0
     # Verification (qa/verification.py) and composition.
     verify_min_relevance: float = 0.30  # a supporting sentence is at least this relevant to the question
     verify_min_overlap: float = 0.5  # ...and holds this share of the claim's IDF weight

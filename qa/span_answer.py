@@ -164,6 +164,36 @@ def span_statement(question: str, span: SpanAnswer, read: ReaderText,
     return (text, sentence) if text else None
 
 
+def other_statements(question: str, best: SpanAnswer, read: ReaderText,
+                     complete: Callable[[str, Sentence], str] | None = None
+                     ) -> list[tuple[Statement, float, int]]:
+    """The statements of the reader's other spans in the best one's passage (`SpanAnswer.alternatives`):
+    (statement, margin, where the span starts), best first, none that repeats the best one's text."""
+    first = span_statement(question, best, read, complete)
+    out, seen = [], {first[0].lower()} if first else set()
+    for start, end, margin in best.alternatives:
+        statement = span_statement(question, SpanAnswer(best.passage, start, end, read.text[start:end], margin),
+                                   read, complete)
+        if statement is not None and statement[0].lower() not in seen:
+            seen.add(statement[0].lower())
+            out.append((statement, margin, start))
+    return out
+
+
+def listed(items: Sequence[tuple[int, Statement]]) -> list[Statement]:
+    """List items (where each lies in the passage, its statement) in passage order, the items of one
+    sentence joined into one statement ("perfect, pluperfect and future perfect").
+
+    >>> s1, s2 = Sentence(1, "a", 0, 9, "x", 0, 1.0), Sentence(2, "a", 10, 19, "y", 0, 1.0)
+    >>> listed([(5, ("B", s1)), (1, ("A", s1)), (12, ("C", s2))])
+    [('A and B', Sentence(window=1, source='a', start=0, end=9, text='x', passage=0, relevance=1.0)), ('C', Sentence(window=2, source='a', start=10, end=19, text='y', passage=0, relevance=1.0))]
+    """
+    groups: dict[int, tuple[Sentence, list[str]]] = {}
+    for _, (text, sentence) in sorted(items, key=lambda item: item[0]):
+        groups.setdefault(sentence.window, (sentence, []))[1].append(text)
+    return [(joined(texts), sentence) for sentence, texts in groups.values()]
+
+
 def joined(items: Sequence[str]) -> str:
     """Items as a listing phrase.
 

@@ -39,6 +39,7 @@ MAX_TOKENS = 256  # a window: [CLS] question [SEP] passage [SEP]
 MAX_QUESTION_TOKENS = 64
 WINDOW_OVERLAP = 64  # word pieces two windows of one long passage share
 MAX_ANSWER_TOKENS = 30
+ALTERNATIVES = 5  # spans kept beside a passage's best one
 
 
 class ReaderMissing(QAError):
@@ -139,16 +140,34 @@ def best_span(start_logits: np.ndarray, end_logits: np.ndarray, window: Window,
     >>> (s.start, s.end, s.score, s.null)
     (4, 9, 5.0, 3.0)
     """
+    return top_spans(start_logits, end_logits, window, 1, max_answer_tokens)[0]
+
+
+def top_spans(start_logits: np.ndarray, end_logits: np.ndarray, window: Window, count: int,
+              max_answer_tokens: int = MAX_ANSWER_TOKENS) -> list[SpanScore]:
+    """The `count` highest-scoring spans of one window that do not overlap, best first (the items of a list
+    the question asks for are spans of their own).
+
+    >>> w = Window([0] * 6, [0] * 6, [(0, 3), (4, 9), (10, 12)], 3)
+    >>> [(s.start, s.end, s.score) for s in top_spans(np.array([0., 0, 0, 1, 3, 2]), np.array([0., 0, 0, 0, 2, 1]), w, 3)]
+    [(4, 9, 5.0), (10, 12, 3.0), (0, 3, 1.0)]
+    """
     first, n = window.context_start, len(window.offsets)
     starts = np.asarray(start_logits[first:first + n], dtype=np.float64)
     ends = np.asarray(end_logits[first:first + n], dtype=np.float64)
     scores = starts[:, None] + ends[None, :]
     i, j = np.indices(scores.shape)
     scores[(j < i) | (j - i >= max_answer_tokens)] = -np.inf
-    flat = int(np.argmax(scores))
-    a, b = divmod(flat, n)
-    return SpanScore(window.offsets[a][0], window.offsets[b][1], float(scores[a, b]),
-                     float(start_logits[0] + end_logits[0]))
+    null = float(start_logits[0] + end_logits[0])
+    out = []
+    for _ in range(count):
+        flat = int(np.argmax(scores))
+        a, b = divmod(flat, n)
+        if not np.isfinite(scores[a, b]):
+            break
+        out.append(SpanScore(window.offsets[a][0], window.offsets[b][1], float(scores[a, b]), null))
+        scores[(i <= b) & (j >= a)] = -np.inf  # every span overlapping this one
+    return out
 
 
 @dataclass(frozen=True)
@@ -160,6 +179,8 @@ class SpanAnswer:
     end: int
     text: str
     margin: float  # best span score minus no-answer score
+    # the next best spans of the passage that overlap neither it nor each other: (start, end, margin)
+    alternatives: tuple[tuple[int, int, float], ...] = ()
 
 
 class Reads(Protocol):
@@ -276,19 +297,20 @@ class SpanReader:
             for w in encode_windows(self.tokenizer, question, passage, encoded=(encoded[0], encoded[p + 1])):
                 windows.append(w)
                 owner.append(p)
-        best: dict[int, SpanScore] = {}
+        found: dict[int, list[SpanScore]] = {}
         for w, p, (starts, ends) in zip(windows, owner, self.logits(windows)):
-            if not w.offsets:
-                continue
-            span = best_span(starts, ends, w)
-            if p not in best or span.margin > best[p].margin:
-                best[p] = span
+            if w.offsets:
+                found.setdefault(p, []).extend(top_spans(starts, ends, w, ALTERNATIVES + 1))
         answers = []
         for p, passage in enumerate(passages):
-            if p not in best:
+            spans: list[tuple[int, int, float]] = []
+            for s in sorted(found.get(p, []), key=lambda s: -s.margin):  # windows overlap: keep disjoint spans
+                a, b = widen_to_words(passage, s.start, s.end)
+                if all(b <= x or a >= y for x, y, _ in spans):
+                    spans.append((a, b, s.margin))
+            if not spans:
                 answers.append(SpanAnswer(p, 0, 0, "", float("-inf")))
                 continue
-            s = best[p]
-            a, b = widen_to_words(passage, s.start, s.end)
-            answers.append(SpanAnswer(p, a, b, passage[a:b], s.margin))
+            (a, b, margin), rest = spans[0], spans[1:ALTERNATIVES + 1]
+            answers.append(SpanAnswer(p, a, b, passage[a:b], margin, tuple(rest)))
         return answers

@@ -7,6 +7,10 @@ Measures, in one run:
   - start-up: loading the default generator in a fresh process (after the first run assembled it);
   - indexing: sentence windows embedded per second by this project's embedder versus
     `SentenceTransformer.encode` with its defaults on the same texts, and the retrieval metrics;
+  - reading modes (`--modes`, default span,both,generator), every one in this run: the dev set and a seeded
+    100-row sample of each public `tune` split, each mode's answer p50, first verified text p50 and
+    answerable accuracy (no answer cache, after warm-up questions; the generator loaded once, and not at
+    all for `span`);
   - the peer: naive_rag.py run unmodified on the same questions (its JSON output), scored by SCORING.md
     (it has no refusal flag: its text decides); the ratio of median times and the accuracies.
 Writes bench/results.json and prints a Markdown table.
@@ -16,6 +20,7 @@ Run: make bench   (the peer takes several minutes: --no-peer skips it)
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -60,6 +65,36 @@ def bench_answers(folder: Path) -> dict:
     summary = evaluate(DEV, assistant, cache=False, progress=False, warmup=True, report=folder / "report")
     rows = [json.loads(line) for line in (folder / "report" / "results.jsonl").read_text().splitlines()]
     return {"summary": summary, "times": [r["timings"]["total_s"] for r in rows]}
+
+
+def bench_modes(folder: Path, modes: list[str], sample: int, seed: int) -> dict:
+    """Each reading mode over the dev set and a seeded `sample` of each public tune split: speed and accuracy."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from eval_public import SETS
+
+    from qa.embedding import make_embedder
+    from qa.evaluation import corpus_assistant, evaluate
+    from qa.generation import make_generator
+    from qa.settings import Settings
+
+    base = Settings.from_env()
+    embedder = make_embedder(base)
+    generator = make_generator(base.generator, base) if set(modes) - {"span"} else None
+    out: dict = {}
+    for mode in modes:
+        settings = dataclasses.replace(base, reader=mode)
+        for name, (corpus, files) in SETS.items():
+            assistant = corpus_assistant(corpus, settings, embedder=embedder,
+                                         generator=None if mode == "span" else generator)
+            s = evaluate(files["tune"], assistant, cache=False, progress=False, warmup=True,
+                         sample=None if name == "dev" else sample, seed=seed, report=folder / f"{mode}-{name}")
+            out.setdefault(mode, {})[name] = {
+                "questions": s["answers"]["questions"],
+                "answerable_accuracy": s["answers"]["answerable_accuracy"],
+                "answer_p50_s": s["cost"]["latency_p50_s"],
+                "first_verified_p50_s": s["cost"].get("first_verified_p50_s")}
+            print(f"{mode} {name}: {out[mode][name]}", file=sys.stderr)
+    return out
 
 
 def bench_indexing() -> dict:
@@ -123,11 +158,15 @@ def main() -> int:
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--peer-limit", type=int, default=None)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--modes", default="span,both,generator", help="reading modes side by side ('' skips)")
+    parser.add_argument("--sample", type=int, default=100, help="rows of each public tune split, for --modes")
+    parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     folder = Path(tempfile.mkdtemp(prefix="qa-bench-"))
     try:
         answers = bench_answers(folder)
+        modes = bench_modes(folder, [m for m in args.modes.split(",") if m], args.sample, args.seed)
         loads = [run_json([sys.executable, "-c", LOAD_SNIPPET])["load_s"] for _ in range(3)]
         indexing = bench_indexing()
         peer = None if args.no_peer or not PEER.exists() else bench_peer(folder, args.peer_limit)
@@ -145,6 +184,7 @@ def main() -> int:
         "generator_load_s": round(statistics.median(loads), 3),
         "indexing": indexing,
         "answers": s["answers"], "retrieval": s["retrieval"],
+        "modes": modes, "modes_sample": {"rows": args.sample, "seed": args.seed},
         "peer": peer,
         "speedup_vs_peer": round(peer["median_s"] / ours_median, 1) if peer else None,
     }
@@ -163,6 +203,12 @@ def main() -> int:
           f"{indexing['ours_per_s']} ({indexing['speedup']}×) | ≥ 2× |")
     print(f"| retrieval evidence recall@5 / MRR | {s['retrieval']['evidence_recall@5']} / {s['retrieval']['mrr']} | |")
     print(f"| answerable accuracy / refusal accuracy | {a['answerable_accuracy']} / {a['refusal_accuracy']} | |")
+    if modes:
+        print(f"\n| mode | set | answerable accuracy | answer p50 | first verified text p50 |\n|---|---|---|---|---|")
+        for mode, sets in modes.items():
+            for name, m in sets.items():
+                print(f"| {mode} | {name} | {m['answerable_accuracy']} | {m['answer_p50_s']} s "
+                      f"| {m['first_verified_p50_s']} s |")
     if peer:
         p = peer["summary"]
         print(f"\n| side by side ({peer['questions']} questions) | naive_rag.py | this project |\n|---|---|---|")

@@ -28,10 +28,11 @@ class FakeSpanReader:
         self.calls.append((question, len(passages)))
         out = []
         for p, text in enumerate(passages):
-            found = [(text.find(a), a, m) for a, m in self.answers.items() if a in text]
+            found = sorted(((text.find(a), a, m) for a, m in self.answers.items() if a in text), key=lambda f: -f[2])
             if found:
-                at, phrase, margin = max(found, key=lambda f: f[2])
-                out.append(SpanAnswer(p, at, at + len(phrase), phrase, margin))
+                (at, phrase, margin), rest = found[0], found[1:]
+                out.append(SpanAnswer(p, at, at + len(phrase), phrase, margin,
+                                      tuple((a, a + len(ph), m) for a, ph, m in rest)))
             else:
                 out.append(SpanAnswer(p, 0, 0, "", -5.0))
         return out
@@ -253,3 +254,19 @@ def test_a_span_is_grown_to_the_whole_name_it_names(settings, embedder, town, co
     a = assistant(settings, embedder, town, FakeSpanReader({"Areny": 3.0}), NeverGenerator(),
                   span_complete_phrase=complete)
     assert a.ask("Who built the lighthouse of Velmora?").text == expected
+
+
+@pytest.mark.parametrize("gap, expected", [(-1.0, "salted fish [1]."), (1.0, "salted fish and amber [1]."),
+                                           (3.0, "salted fish, amber and timber [1].")])
+def test_a_question_that_asks_for_several_things_lists_the_spans_within_the_fitted_gap(settings, embedder, tmp_path,
+                                                                                        gap, expected):
+    folder = tmp_path / "port"
+    folder.mkdir()
+    (folder / "port.txt").write_text("Velmora\n\nThe port of Velmora exports salted fish, amber and timber.\n")
+    reader = FakeSpanReader({"salted fish": 5.0, "amber": 4.5, "timber": 2.5})
+    a = assistant(settings, embedder, folder, reader, NeverGenerator(), span_list_gap=gap)
+    answer = a.ask("What goods does the port of Velmora export?")
+    assert answer.text == expected
+    assert answer.features["span_alternatives"] == [["amber", 4.5], ["timber", 2.5]]
+    # a question for one thing never lists, whatever the gap
+    assert a.ask("What is the main export of the port of Velmora?").text == "salted fish [1]."
