@@ -7,7 +7,11 @@ refusal threshold `span_min_margin` is the margin that maximizes, over these row
 (W = answerable / unanswerable rows of the sets that hold unanswerable ones, as `make calibrate` weighs
 them) while refusing at most `--max-refused` (10 %) of the answerable questions. The curve (share answered,
 accuracy by threshold) is printed and written to bench/span-fit.json with the chosen value; the value is
-then set as `Settings.span_min_margin` by hand, with this file named beside it.
+then set as `Settings.span_min_margin` by hand, with this file named beside it. The same rows fit
+`span_list_gap`: a question that asks for several things (qa/questions.py) is answered with the spans
+its answer recorded (`span_alternatives`) whose margin is within the gap of the best one's, the answer
+rescored by SCORING.md; the gap chosen maximizes right answers + token F1 over the answerable rows
+(-1: never list).
 
 With `--both`, the same rows are answered again in `both` mode with the generator reading every question
 (span_alone_margin far above any margin; its replies cached by prompt), and the curve of
@@ -41,7 +45,7 @@ def collect(sample: int | None, seed: int, names: list[str], reader: str = "span
     in both mode with the generator reading every question the span reader does not refuse."""
     from qa.settings import Settings
 
-    settings = Settings.from_env(reader=reader, span_min_margin=-1e9, span_alone_margin=1e9)
+    settings = Settings.from_env(reader=reader, span_min_margin=-1e9, span_alone_margin=1e9, span_list_gap=-1.0)
     if reader == "both" and not settings.generation_cache_dir:
         settings = dataclasses.replace(settings, generation_cache_dir=str(settings.cache_dir / "generations"))
     reports = Path(os.environ.get("QA_FIT_REPORTS", ROOT / "reports")) / f"fit-{reader}"
@@ -134,6 +138,66 @@ def fit_both(args, span_rows: list[dict], min_margin: float) -> None:
     print(f"span_alone_margin = {best['threshold'] if best else None} (written to {out})", file=sys.stderr)
 
 
+def list_curve(rows: list[dict], gold: dict, gaps: list[float]) -> list[dict]:
+    """For each list gap: right answers and token F1 summed over the answerable rows when a question that asks
+    for several things also lists the recorded alternatives within the gap of the best margin (the answer
+    text rescored by SCORING.md; rows answered by the generator or refused are left as they are).
+
+    >>> q = {"type": "list", "answers": ["amber", "fish"]}
+    >>> rows = [{"set": "w", "id": 1, "type": "list", "question": "What goods are sold?", "answer": "fish [1].",
+    ...          "refused": False, "correct": False, "f1": 0.5,
+    ...          "features": {"span_margin": 5.0, "answered_by": "span", "span_alternatives": [["amber", 4.0]]}}]
+    >>> [(c["gap"], c["right"]) for c in list_curve(rows, {("w", 1): q}, [0.5, 2.0])]
+    [(0.5, 0), (2.0, 1)]
+    """
+    from qa.questions import asks_for_several, asks_yes_or_no
+    from qa.scoring import score_answer, token_f1
+
+    points = []
+    for gap in gaps:
+        right = f1 = 0.0
+        for r in rows:
+            if r["type"] == "unanswerable":
+                continue
+            features = r.get("features") or {}
+            text, correct, score = r["answer"], r["correct"], r.get("f1") or 0.0
+            if (not r["refused"] and features.get("answered_by") == "span" and asks_for_several(r["question"])
+                    and not asks_yes_or_no(r["question"])):
+                extra = [t for t, m in features.get("span_alternatives") or []
+                         if m is not None and m >= features["span_margin"] - gap]
+                if extra:
+                    q = gold[(r["set"], r["id"])]
+                    text = f"{text} {', '.join(extra)}"
+                    correct = score_answer(q, text, False)["correct"]
+                    score = token_f1(q, text, False)
+            right += bool(correct)
+            f1 += score
+        points.append({"gap": gap, "right": int(right), "f1_sum": round(f1, 3)})
+    return points
+
+
+def fit_lists(args, rows: list[dict]) -> tuple[float, list[dict], dict]:
+    """The list gap that maximizes right answers + token F1 over the answerable tune rows (-1: never list)."""
+    from eval_public import SETS
+
+    gold = {}
+    for name in dict.fromkeys(r["set"] for r in rows):
+        for line in SETS[name][1]["tune"].read_text(encoding="utf-8").splitlines():
+            q = json.loads(line)
+            gold[(name, q["id"])] = q
+    points = list_curve(rows, gold, [-1.0] + [x / 4 for x in range(0, 33)])
+    best = max(points, key=lambda p: (p["right"] + p["f1_sum"], -p["gap"]))
+    print(f"{'list gap':>8} {'right':>6} {'F1 sum':>8}")
+    for p in points:
+        if p["gap"] % 1 == 0 or p is best:
+            print(f"{p['gap']:>8} {p['right']:>6} {p['f1_sum']:>8}{'  <- chosen' if p is best else ''}")
+    per_set = {name: list_curve([r for r in rows if r["set"] == name], gold, [-1.0, best["gap"]])
+               for name in dict.fromkeys(r["set"] for r in rows)}
+    for name, (off, on) in per_set.items():
+        print(f"{name}: right {off['right']} -> {on['right']}, F1 sum {off['f1_sum']} -> {on['f1_sum']}")
+    return best["gap"], points, per_set
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sample", type=int, default=200)
@@ -171,11 +235,14 @@ def main(argv: list[str] | None = None) -> int:
     for name, p in per_set.items():
         print(f"{name}: right {p['right']}/{p['answerable']}, refused answerable {p['refused_answerable']}, "
               f"refused unanswerable {p['refused_unanswerable']}/{p['unanswerable']}, answer p50 {p['p50_s']} s")
+    list_gap, list_points, list_sets = fit_lists(args, rows)
     args.out.write_text(json.dumps({"span_min_margin": best["threshold"], "weight": round(weight, 3),
+                                    "span_list_gap": list_gap, "list_curve": list_points, "list_per_set": list_sets,
                                     "sample": args.sample, "seed": args.seed, "sets": args.sets,
                                     "max_refused": args.max_refused, "chosen": best, "per_set": per_set,
                                     "curve": points, "date": time.strftime("%Y-%m-%d %H:%M")}, indent=1) + "\n")
-    print(f"span_min_margin = {best['threshold']} (written to {args.out})", file=sys.stderr)
+    print(f"span_min_margin = {best['threshold']}, span_list_gap = {list_gap} (written to {args.out})",
+          file=sys.stderr)
     if args.both:
         fit_both(args, rows, best["threshold"])
     return 0
