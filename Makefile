@@ -93,7 +93,7 @@ bench-scale-out: index
 	$(PY) scripts/load_chat.py --sessions 20 --seconds 60 --arms inprocess,servers1,servers2 --out bench/load-pool.json
 
 load-test: index
-	$(PY) scripts/load_chat.py --sessions 20 --seconds 60
+	$(PY) scripts/load_chat.py --sessions 20 --seconds 60 --public 20
 
 clean:
 	rm -rf $(VENV) index/CURRENT index/gen-* index/.lock

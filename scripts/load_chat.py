@@ -14,6 +14,10 @@ own llama.cpp model, what `make run` starts), `servers1` (one llama.cpp OpenAI-c
 each: QA_OPENAI_BASE_URL=url1,url2). Each arm first answers the questions one at a time (the time an
 answer takes alone), then carries the load; queue wait = answer p50 under load - answer p50 alone.
 
+With --public N (make load-test: 20), the page also holds the documents of a seeded N-row sample of each
+public `tune` split (wiki, reviews, tables) and the sessions ask those questions between the seed ones.
+The page process's peak resident memory (VmHWM) is reported.
+
 Run: make load-test        (or: .venv/bin/python scripts/load_chat.py --sessions 20 --seconds 60)
      make bench-scale-out  (its second part: ... --arms inprocess,servers1,servers2 --out bench/load-pool.json)
 """
@@ -64,17 +68,37 @@ def wait_for(url: str, proc: subprocess.Popen, what: str, seconds: float = 180) 
     raise SystemExit(f"{what} did not start")
 
 
-def start_server(env_extra: dict | None = None) -> tuple[subprocess.Popen, str, Path]:
+PUBLIC = ROOT.parent / "shared" / "eval" / "public"
+
+
+def public_questions(rows: int, seed: int = 5) -> tuple[list[str], list[Path]]:
+    """A seeded `rows`-row sample of each public tune split: its answerable questions, and the documents
+    they are about (a row's `scope`, else its `sources`)."""
+    from qa.evaluation import load_questions, sample_questions
+
+    questions, documents = [], []
+    for name in ("wiki", "reviews", "tables"):
+        for q in sample_questions(load_questions(PUBLIC / name / "tune.jsonl"), rows, seed):
+            if q.get("type") == "unanswerable":
+                continue
+            questions.append(q["question"])
+            documents += [PUBLIC / name / "corpus" / d for d in q.get("scope") or q.get("sources") or []]
+    return questions, sorted({d for d in documents if d.is_file()})
+
+
+def start_server(env_extra: dict | None = None, documents: list[Path] = ()) -> tuple[subprocess.Popen, str, Path]:
     folder = Path(tempfile.mkdtemp(prefix="qa-load-"))
     try:
         shutil.copytree(ROOT / "seeds", folder / "seeds")
+        for document in documents:
+            shutil.copy(document, folder / "seeds" / f"{document.parent.parent.name}-{document.name}")
         port = free_port()
         env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "QA_SEEDS_DIR": str(folder / "seeds"),
                "QA_DATA_DIR": str(folder / "data"), "QA_INDEX_DIR": str(folder / "index"), **(env_extra or {})}
         proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py")], env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}/"
-        wait_for(url, proc, "the chat page")
+        wait_for(url, proc, "the chat page", seconds=900)  # the public documents are indexed first
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -163,6 +187,17 @@ def percentile(values: list[float], q: float) -> float | None:
     return round(values[min(len(values) - 1, int(round(q * (len(values) - 1))))], 3)
 
 
+def peak_memory_mb(pid: int) -> float | None:
+    """The process's peak resident memory (VmHWM) in MB; None where /proc does not tell."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
 def run_sessions(url: str, sessions: int, seconds: float, timeout: float) -> list[dict]:
     results: list[dict] = []
     lock = threading.Lock()
@@ -227,7 +262,14 @@ def main() -> int:
     parser.add_argument("--url", help="an already running page (default: start one)")
     parser.add_argument("--arms", help="set-ups side by side: inprocess, servers1, servers2 (comma-separated)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "load.json"))
+    parser.add_argument("--public", type=int, default=0, help="also ask N seeded rows of each public tune split")
+    parser.add_argument("--reader", help="the page's reading mode (QA_READER; default: the settings')")
     args = parser.parse_args()
+    documents: list[Path] = []
+    if args.public:
+        asked, documents = public_questions(args.public)
+        QUESTIONS[:] = [q for pair in zip(asked, QUESTIONS * len(asked)) for q in pair]  # seed and public in turn
+    env = {"QA_READER": args.reader} if args.reader else {}
     if args.arms:
         arms = [run_arm(arm.strip(), args) for arm in args.arms.split(",")]
         report = {"sessions": args.sessions, "seconds": args.seconds, "cpus": os.cpu_count(), "arms": arms,
@@ -239,16 +281,20 @@ def main() -> int:
     proc = folder = None
     url = args.url
     if not url:
-        proc, url, folder = start_server()
+        proc, url, folder = start_server(env, documents)
+    peak = None
     try:
         results = run_sessions(url, args.sessions, args.seconds, args.timeout)
+        peak = peak_memory_mb(proc.pid) if proc else None
     finally:
         if proc:
             proc.terminate()
             proc.wait(timeout=30)
         if folder:
             shutil.rmtree(folder, ignore_errors=True)
-    report = summary(results, args)
+    report = {**summary(results, args), "page_peak_rss_mb": peak, "reader": args.reader or "settings",
+              "public_rows_per_set": args.public, "questions": len(QUESTIONS),
+              "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps(report, indent=1))
