@@ -184,6 +184,10 @@ class Answerer:
                     "span_second_margin": _finite(ranked[1].margin) if len(ranked) > 1 else None}
         if best.margin < self.span_min_margin:
             return Outcome(None, features)
+        complete = None
+        if self.span_complete_phrase:
+            reader = Reader(self.retriever, self.verifier, self.max_answer_words)
+            complete = lambda phrase, sentence: reader.completed(query, phrase, sentence)  # noqa: E731
         alone = self.reader == "span" or best.margin >= self.span_alone_margin or asks_yes_or_no(query)
         if not alone:
             read = [s.passage for s in ranked[:self.span_generator_passages]]
@@ -201,12 +205,10 @@ class Answerer:
             timings["generate_s"] = time.perf_counter() - t1 - timings["span_s"]
             if reply and NOT_IN_PASSAGE not in reply.lower() and not says_it_does_not_know(reply):
                 statement = reply_statement(query, reply, read, passages, candidates)
+                if statement is not None and complete is not None and not asks_yes_or_no(query):
+                    statement = (complete(*statement), statement[1])  # "Charles II" -> "King Charles II"
                 if statement is not None:
                     return Outcome([statement], {**features, "answered_by": "generator"}, reply=reply)
-        complete = None
-        if self.span_complete_phrase:
-            reader = Reader(self.retriever, self.verifier, self.max_answer_words)
-            complete = lambda phrase, sentence: reader.completed(query, phrase, sentence)  # noqa: E731
         read = texts[best.passage]
         statement = span_statement(query, best, read, complete)
         if statement is None:

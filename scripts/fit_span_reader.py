@@ -14,18 +14,17 @@ rescored by SCORING.md; the gap chosen maximizes right answers + token F1 over t
 (-1: never list).
 
 With `--both`, the same rows are answered again in `both` mode with the generator reading every question
-(span_alone_margin far above any margin; its replies cached by prompt), and the curve of
+(span_alone_margin far above any margin; no reply cache, so that each reply is timed), and the curve of
 `span_alone_margin` is printed and written to bench/both-fit.json: for each threshold, the share the span
 reader answers alone, answerable accuracy, and the answer p50 (each row timed by the path it takes). The
 threshold chosen is the most accurate whose p50 is within `--max-p50` (1.0 s, the issue's speed line).
 
 Run: .venv/bin/python scripts/fit_span_reader.py --sample 200 --seed 5
-     .venv/bin/python scripts/fit_span_reader.py --sample 100 --seed 5 --both
+     .venv/bin/python scripts/fit_span_reader.py --sample 100 --seed 5 --both --min-margin -3.75 --out /tmp/f.json
 """
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import statistics
@@ -45,9 +44,9 @@ def collect(sample: int | None, seed: int, names: list[str], reader: str = "span
     in both mode with the generator reading every question the span reader does not refuse."""
     from qa.settings import Settings
 
-    settings = Settings.from_env(reader=reader, span_min_margin=-1e9, span_alone_margin=1e9, span_list_gap=-1.0)
-    if reader == "both" and not settings.generation_cache_dir:
-        settings = dataclasses.replace(settings, generation_cache_dir=str(settings.cache_dir / "generations"))
+    # no reply cache: the curve's p50 needs every reply timed
+    settings = Settings.from_env(reader=reader, span_min_margin=-1e9, span_alone_margin=1e9, span_list_gap=-1.0,
+                                 generation_cache_dir="")
     reports = Path(os.environ.get("QA_FIT_REPORTS", ROOT / "reports")) / f"fit-{reader}"
     return answer_tune_splits(settings, sample, seed, names, reports, with_generator=reader == "both")
 
@@ -130,7 +129,7 @@ def fit_both(args, span_rows: list[dict], min_margin: float) -> None:
         at = [best["threshold"]] if best else []
         per_set[name] = both_curve(mine, [r for r in both_rows if r["set"] == name], min_margin,
                                    at + [1e9, -1e9])  # chosen, generator always, span always
-    out = args.out.with_name("both-fit.json")
+    out = args.both_out
     out.write_text(json.dumps({"span_alone_margin": best["threshold"] if best else None,
                                "span_min_margin": min_margin, "max_p50": args.max_p50, "sample": args.sample,
                                "seed": args.seed, "sets": args.sets, "chosen": best, "per_set": per_set,
@@ -207,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "span-fit.json")
     parser.add_argument("--both", action="store_true", help="also fit span_alone_margin (bench/both-fit.json)")
     parser.add_argument("--max-p50", type=float, default=1.0, help="the speed line for --both (seconds)")
+    parser.add_argument("--both-out", type=Path, default=ROOT / "bench" / "both-fit.json")
+    parser.add_argument("--min-margin", type=float, default=None,
+                        help="with --both: the refusal margin already fitted (the settings'), not this sample's")
     args = parser.parse_args(argv)
     rows = collect(args.sample, args.seed, args.sets.split(","))
     weight = balancing_weight(rows)
@@ -244,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"span_min_margin = {best['threshold']}, span_list_gap = {list_gap} (written to {args.out})",
           file=sys.stderr)
     if args.both:
-        fit_both(args, rows, best["threshold"])
+        fit_both(args, rows, best["threshold"] if args.min_margin is None else args.min_margin)
     return 0
 
 
