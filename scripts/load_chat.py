@@ -69,6 +69,16 @@ def wait_for(url: str, proc: subprocess.Popen, what: str, seconds: float = 180) 
 
 
 PUBLIC = ROOT.parent / "shared" / "eval" / "public"
+READING = ["generator 1.5B"]  # the page's Reading choice the sessions send (set by `page_reading`)
+
+
+def page_reading(env: dict) -> str:
+    """The page's Reading choice for the settings the page runs with (its environment and `env`)."""
+    sys.path.insert(0, str(ROOT))
+    from qa.settings import Settings
+    from ui import default_reading
+
+    return default_reading(Settings.from_env({**os.environ, **env}))
 
 
 def public_questions(rows: int, seed: int = 5) -> tuple[list[str], list[Path]]:
@@ -142,7 +152,7 @@ def session(url: str, index: int, stop_at: float, timeout: float, results: list,
         ok = False
         error = ""
         try:
-            job = client.submit(question, [], 5, "default", api_name="/chat")  # session state is not an input
+            job = client.submit(question, [], 5, READING[0], api_name="/chat")  # session state is not an input
             while not job.done():
                 if first is None and any(_is_answer_text(_bot_text(out)) for out in job.outputs()):
                     first = time.time() - t0
@@ -231,6 +241,7 @@ def run_arm(arm: str, args) -> dict:
         if arm.startswith("servers"):
             urls = start_generators(int(arm.removeprefix("servers")), started)
             env = {"QA_BACKEND": "openai", "QA_OPENAI_BASE_URL": ",".join(urls)}
+        READING[0] = page_reading(env)
         proc, url, folder = start_server(env)
         started.append(proc)
         solo = alone(url, args.timeout)
@@ -280,6 +291,7 @@ def main() -> int:
         return 0 if all(a["errors"] == 0 and a["alone_errors"] == 0 for a in arms) else 1
     proc = folder = None
     url = args.url
+    READING[0] = page_reading(env)
     if not url:
         proc, url, folder = start_server(env, documents)
     peak = None
@@ -292,7 +304,7 @@ def main() -> int:
             proc.wait(timeout=30)
         if folder:
             shutil.rmtree(folder, ignore_errors=True)
-    report = {**summary(results, args), "page_peak_rss_mb": peak, "reader": args.reader or "settings",
+    report = {**summary(results, args), "page_peak_rss_mb": peak, "reading": READING[0],
               "public_rows_per_set": args.public, "questions": len(QUESTIONS),
               "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
