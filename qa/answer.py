@@ -190,11 +190,11 @@ class Answerer:
             complete = lambda phrase, sentence: reader.completed(query, phrase, sentence)  # noqa: E731
         alone = self.reader == "span" or best.margin >= self.span_alone_margin or asks_yes_or_no(query)
         if not alone:
-            read = [s.passage for s in ranked[:self.span_generator_passages]]
+            chosen = [s.passage for s in ranked[:self.span_generator_passages]]
             titles = [self.retriever.store.documents[passages[p].source].title if passages[p].source in
-                      self.retriever.store.documents else "" for p in read]
+                      self.retriever.store.documents else "" for p in chosen]
             messages = build_passage_messages(query, [(t or "", passage_for_model(passages[p], candidates))
-                                                      for t, p in zip(titles, read)])
+                                                      for t, p in zip(titles, chosen)])
             yield Progress("writing", "Writing the answer")
             pieces = []
             for piece in self.generator.stream(messages, max_tokens=self.max_new_tokens):
@@ -204,7 +204,7 @@ class Answerer:
             reply = "".join(pieces).strip()
             timings["generate_s"] = time.perf_counter() - t1 - timings["span_s"]
             if reply and NOT_IN_PASSAGE not in reply.lower() and not says_it_does_not_know(reply):
-                statement = reply_statement(query, reply, read, passages, candidates)
+                statement = reply_statement(query, reply, chosen, passages, candidates)
                 if statement is not None and complete is not None and not asks_yes_or_no(query):
                     statement = (complete(*statement), statement[1])  # "Charles II" -> "King Charles II"
                 if statement is not None:
@@ -213,7 +213,7 @@ class Answerer:
         statement = span_statement(query, best, read, complete)
         if statement is None:
             return Outcome(None, features, reply=reply)
-        others = other_statements(query, best, read, complete)
+        others = other_statements(query, best, statement, read, complete)
         features["span_alternatives"] = [[text, _finite(margin)] for (text, _), margin, _ in others]
         statements = [statement]
         if asks_for_several(query) and not asks_yes_or_no(query) and self.span_list_gap >= 0:

@@ -49,6 +49,12 @@ def find_in_text(phrase: str, text: str) -> tuple[int, int] | None:
     return (m.start(), m.end()) if m else None
 
 
+def sentences_of(passage: Passage, candidates: Sequence[Sentence]) -> list[Sentence]:
+    """The candidate sentences that start inside `passage`, in document order."""
+    return sorted((c for c in candidates if c.source == passage.source and passage.start <= c.start < passage.end),
+                  key=lambda c: c.start)
+
+
 def passage_for_model(passage: Passage, candidates: Sequence[Sentence]) -> str:
     """A passage as the generator reads it: its candidate sentences in document order (a sentence that
     addresses the model is not one, so it is never shown), table rows on lines of their own with their
@@ -58,10 +64,8 @@ def passage_for_model(passage: Passage, candidates: Sequence[Sentence]) -> str:
     >>> passage_for_model(p, [Sentence(1, "a.txt", 18, 42, "The tower is 330 m tall.", 0, 1.0)])
     'The tower is 330 m tall.'
     """
-    mine = sorted((c for c in candidates if c.source == passage.source and passage.start <= c.start < passage.end),
-                  key=lambda c: c.start)
     out, previous_row = "", False
-    for c in mine:
+    for c in sentences_of(passage, candidates):
         row = table_cells(c.text) is not None
         out += ("\n" if row or previous_row else " ") + c.text if out else c.text
         previous_row = row
@@ -106,10 +110,8 @@ def reader_text(passage: Passage, candidates: Sequence[Sentence]) -> ReaderText:
     >>> g = r.segment_at(r.text.index("$2,185")); r.text[g.value[0]:g.value[1]], r.text[g.start:g.label_end]
     ('$2,185', 'Land')
     """
-    mine = sorted((c for c in candidates if c.source == passage.source and passage.start <= c.start < passage.end),
-                  key=lambda c: c.start)
     text, segments = "", []
-    for c in mine:
+    for c in sentences_of(passage, candidates):
         cells = table_cells(c.text)
         labelled = labelled_cells(c.text) if cells is not None and is_data_row(cells) else []
         if any(label for label, _ in labelled):
@@ -164,13 +166,13 @@ def span_statement(question: str, span: SpanAnswer, read: ReaderText,
     return (text, sentence) if text else None
 
 
-def other_statements(question: str, best: SpanAnswer, read: ReaderText,
+def other_statements(question: str, best: SpanAnswer, first: Statement, read: ReaderText,
                      complete: Callable[[str, Sentence], str] | None = None
                      ) -> list[tuple[Statement, float, int]]:
     """The statements of the reader's other spans in the best one's passage (`SpanAnswer.alternatives`):
-    (statement, margin, where the span starts), best first, none that repeats the best one's text."""
-    first = span_statement(question, best, read, complete)
-    out, seen = [], {first[0].lower()} if first else set()
+    (statement, margin, where the span starts), best first, none that repeats the text of `first` (the
+    best span's statement)."""
+    out, seen = [], {first[0].lower()}
     for start, end, margin in best.alternatives:
         statement = span_statement(question, SpanAnswer(best.passage, start, end, read.text[start:end], margin),
                                    read, complete)

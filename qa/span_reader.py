@@ -131,22 +131,15 @@ class SpanScore:
         return self.score - self.null
 
 
-def best_span(start_logits: np.ndarray, end_logits: np.ndarray, window: Window,
-              max_answer_tokens: int = MAX_ANSWER_TOKENS) -> SpanScore:
-    """The highest-scoring passage span of one window (start <= end, at most `max_answer_tokens` long).
-
-    >>> w = Window([0] * 5, [0] * 5, [(0, 3), (4, 9)], 3)
-    >>> s = best_span(np.array([2., 0, 0, 1, 3]), np.array([1., 0, 0, 0, 2]), w)
-    >>> (s.start, s.end, s.score, s.null)
-    (4, 9, 5.0, 3.0)
-    """
-    return top_spans(start_logits, end_logits, window, 1, max_answer_tokens)[0]
-
-
 def top_spans(start_logits: np.ndarray, end_logits: np.ndarray, window: Window, count: int,
               max_answer_tokens: int = MAX_ANSWER_TOKENS) -> list[SpanScore]:
-    """The `count` highest-scoring spans of one window that do not overlap, best first (the items of a list
-    the question asks for are spans of their own).
+    """The `count` highest-scoring spans of one window that do not overlap, best first (start <= end, at most
+    `max_answer_tokens` long; the items of a list the question asks for are spans of their own).
+
+    >>> w = Window([0] * 5, [0] * 5, [(0, 3), (4, 9)], 3)
+    >>> s = top_spans(np.array([2., 0, 0, 1, 3]), np.array([1., 0, 0, 0, 2]), w, 1)[0]
+    >>> (s.start, s.end, s.score, s.null)
+    (4, 9, 5.0, 3.0)
 
     >>> w = Window([0] * 6, [0] * 6, [(0, 3), (4, 9), (10, 12)], 3)
     >>> [(s.start, s.end, s.score) for s in top_spans(np.array([0., 0, 0, 1, 3, 2]), np.array([0., 0, 0, 0, 2, 1]), w, 3)]

@@ -179,11 +179,10 @@ def fit_lists(args, rows: list[dict]) -> tuple[float, list[dict], dict]:
     """The list gap that maximizes right answers + token F1 over the answerable tune rows (-1: never list)."""
     from eval_public import SETS
 
-    gold = {}
-    for name in dict.fromkeys(r["set"] for r in rows):
-        for line in SETS[name][1]["tune"].read_text(encoding="utf-8").splitlines():
-            q = json.loads(line)
-            gold[(name, q["id"])] = q
+    from qa.evaluation import load_questions
+
+    gold = {(name, q["id"]): q for name in dict.fromkeys(r["set"] for r in rows)
+            for q in load_questions(SETS[name][1]["tune"])}
     points = list_curve(rows, gold, [-1.0] + [x / 4 for x in range(0, 33)])
     best = max(points, key=lambda p: (p["right"] + p["f1_sum"], -p["gap"]))
     print(f"{'list gap':>8} {'right':>6} {'F1 sum':>8}")
