@@ -31,7 +31,7 @@ from qa.models import profile_name  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 EXAMPLES = [
-    "What is Korea's robot density?",
+    "How many robots per 10,000 workers does Korea have?",
     "How many high-performance GPUs is South Korea getting?",
     "Where was the first presentation of the national AI models held?",
     "국가 AI 모델 프로젝트 첫 발표회는 어디서 열렸어?",
@@ -98,7 +98,7 @@ def reading_of(choice: str, settings: Settings) -> tuple[str, str | None]:
     API and older pages send) keeps the settings' reading mode.
 
     >>> reading_of("span reader (fastest)", Settings()), reading_of("light", Settings())
-    (('span', None), ('generator', 'light'))
+    (('span', None), ('both', 'light'))
     >>> reading_of("generator 1.5B", Settings()), reading_of("generator 1.5B", Settings(generator="light"))
     (('generator', None), ('generator', 'default'))
     """
@@ -503,7 +503,7 @@ def build(app: App) -> gr.Blocks:
                 clear = gr.Button("Clear conversation", elem_id="qa-clear")
                 sources = gr.HTML(elem_id="qa-sources")
             with gr.Column(scale=2):
-                with gr.Accordion("Settings", open=False):
+                with gr.Accordion("Settings", open=False, elem_id="qa-settings"):
                     k = gr.Slider(1, 10, value=app.settings.top_k, step=1, label="Passages to retrieve")
                     generator = gr.Radio(list(READING), value=default_reading(app.settings), label="Reading",
                                          elem_id="qa-reading")

@@ -114,6 +114,7 @@ class Answerer:
     span_generator_passages: int = Settings.span_generator_passages
     span_complete_phrase: bool = Settings.span_complete_phrase
     span_list_gap: float = Settings.span_list_gap
+    span_rank_weight: float = Settings.span_rank_weight
 
     def __post_init__(self) -> None:
         self.verifier = self.verifier or Verifier(self.retriever)
@@ -178,17 +179,26 @@ class Answerer:
         texts = [reader_text(p, candidates) for p in passages]
         spans = self.span_reader.read(query, [t.text for t in texts])
         timings["span_s"] = time.perf_counter() - t1
-        ranked = sorted(spans, key=lambda s: -s.margin)
+        # refusal reads the best margin of any passage; the passage answered from weighs its retrieval rank too,
+        # among the passages the reader would answer from on their own
+        most_sure = max(spans, key=lambda s: s.margin)
+        ranked = sorted(spans, key=lambda s: (s.margin < self.span_min_margin,
+                                              -(s.margin - self.span_rank_weight * s.passage)))
         best = ranked[0]
-        features = {"span_margin": _finite(best.margin), "span_passage": best.passage,
-                    "span_second_margin": _finite(ranked[1].margin) if len(ranked) > 1 else None}
-        if best.margin < self.span_min_margin:
+        features = {"span_margin": _finite(most_sure.margin), "span_passage": best.passage,
+                    "span_second_margin": _finite(ranked[1].margin) if len(ranked) > 1 else None,
+                    "span_passage_margins": [_finite(s.margin) for s in sorted(spans, key=lambda s: s.passage)]}
+        if most_sure.margin < self.span_min_margin:
             return Outcome(None, features)
         complete = None
         if self.span_complete_phrase:
             reader = Reader(self.retriever, self.verifier, self.max_answer_words)
             complete = lambda phrase, sentence: reader.completed(query, phrase, sentence)  # noqa: E731
-        alone = self.reader == "span" or best.margin >= self.span_alone_margin or asks_yes_or_no(query)
+        # each passage's own answer, so that the choice of passage is fitted offline (scripts/fit_span_reader.py)
+        features["span_passage_answers"] = [None if statement is None else statement[0] for statement in
+                                            (span_statement(query, s, texts[s.passage], complete)
+                                             for s in sorted(spans, key=lambda s: s.passage))]
+        alone = self.reader == "span" or most_sure.margin >= self.span_alone_margin or asks_yes_or_no(query)
         if not alone:
             chosen = [s.passage for s in ranked[:self.span_generator_passages]]
             titles = [self.retriever.store.documents[passages[p].source].title if passages[p].source in

@@ -186,7 +186,8 @@ class Assistant:
                             span_alone_margin=self.settings.span_alone_margin,
                             span_generator_passages=self.settings.span_generator_passages,
                             span_complete_phrase=self.settings.span_complete_phrase,
-                            span_list_gap=self.settings.span_list_gap)
+                            span_list_gap=self.settings.span_list_gap,
+                            span_rank_weight=self.settings.span_rank_weight)
         yield from answerer.stream(question, history, raw=raw)
 
     def ask(self, question: str, *, history: History | None = None, k: int | None = None,

@@ -48,6 +48,9 @@ answer how what which who whom whose where when why does do did is are was were 
 has have had under after before according besides also both but if so than then
 """.split())
 
+# Lower-case words inside a name, between two capitalized words ("Gulf of Bothnia", "Leonardo da Vinci").
+NAME_CONNECTIVES = frozenset({"of", "de", "da", "di", "del", "della", "du", "von", "van", "der", "la", "le"})
+
 NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}

@@ -88,16 +88,20 @@ class Settings:
     # and scored by the calibration), "span" (the trained span reader, qa/span_reader.py, alone) or "both" (the
     # span reader refuses under `span_min_margin`, answers alone from `span_alone_margin`, and between the two
     # the generator reads the `span_generator_passages` passages it ranks best). Korean questions and
-    # documents not in English keep the generator's path.
-    reader: str = "generator"
+    # documents not in English keep the generator's path. The default is the mode with the highest tune
+    # accuracy among those whose answer p50 is within 1.0 s (issue 32): "both" (the generator's path takes
+    # 1.4-2.0 s an answer on two cores; README, "Reading passages").
+    reader: str = "both"
     # fitted on the tune splits and the dev set (scripts/fit_span_reader.py --sample 200 --seed 5,
     # bench/span-fit.json, 2026-12-05, the reader of 66e72a95): the margin that maximizes right answers + W x
     # refused unanswerable while refusing at most 10 % of the answerable questions
     span_min_margin: float = -3.75
-    # `both`: the span reader answers alone at or above this margin; fitted on tune samples as the most
-    # accurate threshold whose answer p50 is within 1.0 s (bench/both-fit.json: 175 of 318 right at p50
-    # 0.34 s; the span reader alone 169, the generator reading every question 174 at 3.5 s)
-    span_alone_margin: float = 2.5
+    # `both`: the span reader answers alone at or above this margin; fitted on tune samples (dev and 100 rows
+    # of each set) as the most accurate threshold at which every set answers at least 0.6 of its questions
+    # without the generator, so that each set's answer p50 stays a fast one (bench/both-fit.json: 174 of 318
+    # right at 1.5; 175 at 2.5, where dev, wiki and tables send half their questions to the generator and
+    # their p50 passes 1 s; the span reader alone 169; the generator reading every question 174 at 3.5 s)
+    span_alone_margin: float = 1.5
     span_generator_passages: int = 1
     span_reader_dir: str = ""  # "" = the shipped weights, qa/data/span-reader/
     # a span grown to the whole of what it names in its sentence (qa/text.py `completed`: the article, the
@@ -107,6 +111,12 @@ class Settings:
     # span of the best passage whose margin is within this gap of the best one's; negative: never
     # (fitted with span_min_margin: the gap that maximizes right answers + token F1, bench/span-fit.json)
     span_list_gap: float = 5.75
+    # the passage answered from is the one whose margin less this weight x its retrieval rank (0 first) is
+    # highest, as BERTserini weighs the retriever's score beside the reader's; refusal still reads the best
+    # margin of any passage (0: the reader's margin alone). Fitted with the others (bench/span-fit.json): the
+    # weight that maximizes right answers + token F1 over the answerable tune rows (604): 318 right at 0,
+    # 330 at 1.5, 331 at 2.0 (a flat top from 1.5 to 2.25)
+    span_rank_weight: float = 2.0
     # Verification (qa/verification.py) and composition.
     verify_min_relevance: float = 0.30  # a supporting sentence is at least this relevant to the question
     verify_min_overlap: float = 0.5  # ...and holds this share of the claim's IDF weight

@@ -185,16 +185,32 @@ class Reads(Protocol):
         """The best span of each passage, in passage order."""
 
 
+# Marks that open and close: a span that opens one is closed with it ('the word "cordel"').
+BRACKETS = (('"', '"'), ("“", "”"), ("(", ")"), ("[", "]"))
+
+
 def widen_to_words(text: str, start: int, end: int) -> tuple[int, int]:
     """[start, end) grown to whole words of `text` (a word piece never ends an answer mid-word).
 
     >>> widen_to_words("the Velmora harbour", 6, 9)
     (4, 11)
+
+    A quotation or parenthesis the span opens is closed when the text closes it right after:
+
+    >>> text = 'from the word "cordel" (a rope)'
+    >>> text[slice(*widen_to_words(text, 9, 20))], text[slice(*widen_to_words(text, 23, 29))]
+    ('word "cordel"', '(a rope)')
     """
     while start > 0 and text[start - 1].isalnum():
         start -= 1
     while end < len(text) and text[end].isalnum():
         end += 1
+    span = text[start:end]
+    for opening, closing in BRACKETS:
+        unclosed = span.count(opening) % 2 if opening == closing else span.count(opening) - span.count(closing)
+        if unclosed > 0 and text[end:end + 1] == closing:
+            end += 1
+            span = text[start:end]
     return start, end
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from .language import (ARTICLES, CURRENCY_WORDS, FIGURE_QUALIFIERS, FUNCTION_WORDS, HANGUL_SYLLABLES, MONTHS, NOT_NAMES,
+from .language import (ARTICLES, CURRENCY_WORDS, FIGURE_QUALIFIERS, FUNCTION_WORDS, HANGUL_SYLLABLES, MONTHS, NAME_CONNECTIVES,
+                       NOT_NAMES,
                        NUMBER_WORDS, ORDINAL_WORDS, SCALE_WORDS)
 
 # --- citation markers: "[1]", "[2, 3]", "[1-2]", "[1][4]" ----------------------------------------------
@@ -341,6 +342,10 @@ def completed(phrase: str, source: str, is_asked_word, max_words: int = 3) -> st
 
     >>> completed("Charles II", "In 1662 King Charles II granted a charter.", lambda w: False)
     'King Charles II'
+    >>> completed("Bothnia", "Fish live in the Gulf of Bothnia.", lambda w: False)
+    'the Gulf of Bothnia'
+    >>> completed("University", "She taught at the University of Chicago.", lambda w: False)
+    'the University of Chicago'
     >>> completed("inflected", "Latin is an inflected language.", lambda w: w == "language")
     'an inflected language'
     >>> completed("geometric shapes", "They describe geometric shapes (such as curves) too.", lambda w: False)
@@ -356,6 +361,9 @@ def completed(phrase: str, source: str, is_asked_word, max_words: int = 3) -> st
     if source[start:start + 1].isupper():
         for _ in range(max_words):
             m = _WORD_BEFORE.search(source[:start])
+            if m and m.group(1) in NAME_CONNECTIVES:  # "Gulf of" before "Bothnia"
+                name = _WORD_BEFORE.search(source[:m.start(1)])
+                m = name if name and name.group(1)[:1].isupper() and name.group(1).lower() not in NOT_NAMES else None
             if not (m and m.group(1)[:1].isupper() and m.group(1).lower() not in NOT_NAMES):
                 break
             start = m.start(1)
@@ -372,6 +380,12 @@ def completed(phrase: str, source: str, is_asked_word, max_words: int = 3) -> st
         if not m:
             break
         word = m.group(1)
+        if word in NAME_CONNECTIVES and last_word[:1].isupper():  # "Gulf" before "of Bothnia"
+            name = _WORD_AFTER.match(source[end + m.end(1):])
+            if name and name.group(1)[:1].isupper() and name.group(1).lower() not in NOT_NAMES:
+                end += m.end(1) + name.end(1)
+                last_word = name.group(1)
+                continue
         continues_name = last_word[:1].isupper() and word[:1].isupper() and word.lower() not in NOT_NAMES
         if not (continues_name or is_asked_word(word)):
             break

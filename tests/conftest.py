@@ -20,9 +20,12 @@ DEV = ROOT / "tests" / "data" / "dev.jsonl"
 def settings(tmp_path) -> Settings:
     """Settings whose every folder is temporary: nothing a test writes reaches the real corpus. The
     calibrated score is off (threshold 0): it was fitted to MiniLM's similarities, not the hashing fake's;
-    tests of the score set their own."""
+    tests of the score set their own. Reading: the generator's path, whose rules these tests drive with a
+    scripted generator (the default, "both", needs the trained span reader; tests/test_span_reading.py sets
+    its modes with a fake one)."""
     return Settings.from_env(
         {},
+        reader="generator",
         index_dir=tmp_path / "index",
         seeds_dir=tmp_path / "seeds",
         data_dir=tmp_path / "data",

@@ -8,6 +8,7 @@ from qa.cli import main
 @pytest.fixture(autouse=True)
 def fake_models(monkeypatch, tmp_path):
     monkeypatch.setenv("QA_EMBEDDER", "hashing")
+    monkeypatch.setenv("QA_READER", "generator")  # the path the scripted generator drives
     monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "default-index"))
     monkeypatch.setenv("QA_SEEDS_DIR", str(tmp_path / "no-seeds"))
     monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))

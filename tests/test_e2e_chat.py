@@ -114,6 +114,21 @@ def _ask(page, question: str, done: str, timeout: float = 120) -> list[str]:
     raise AssertionError(f"no answer holding {done!r}; saw {seen[-3:]}")
 
 
+# A seed question the default reading mode answers ("What is Korea's robot density?" is one it refuses:
+# tests/test_integration_answer.py keeps that visible); these tests are about the page, not the reader.
+ROBOTS = "How many robots per 10,000 workers does Korea have?"
+DEFAULT_READING = "span reader, generator when unsure"
+
+
+def _reading(page, label: str) -> None:
+    """Choose how answers are read (Settings → Reading): the tests of waiting and stopping need an answer
+    that takes a while, which the generator's path gives and the span reader's 0.3 s does not."""
+    if not page.is_visible("#qa-reading"):
+        page.locator("#qa-settings").get_by_text("Settings").first.click()
+        page.wait_for_selector("#qa-reading", state="visible", timeout=5_000)
+    page.click(f"#qa-reading label:has-text('{label}')")
+
+
 def _upload(page, path: Path, expect: str) -> str:
     page.set_input_files("#qa-upload input[type=file]", str(path))
     page.wait_for_function(
@@ -123,7 +138,7 @@ def _upload(page, path: Path, expect: str) -> str:
 
 
 def test_a_seed_question_streams_then_shows_a_cited_answer(page, server):
-    seen = _ask(page, "What is Korea's robot density?", "1,012")
+    seen = _ask(page, ROBOTS, "1,012")
     # the step it is at, in plain words, while it works; then only verified text (never the model's draft)
     assert any(word in s for s in seen[:-1] for word in ("Searching", "Reading", "Checking")), seen
     first_answer = next(i for i, s in enumerate(seen) if "1,012" in s)
@@ -196,7 +211,7 @@ def _is_progress(text: str) -> bool:
     return not text or text.endswith("…") or text == "Loading content"
 
 
-@pytest.mark.parametrize("question, done", [("What is Korea's robot density?", "1,012"),
+@pytest.mark.parametrize("question, done", [(ROBOTS, "1,012"),
                                             ("Who is the mayor of Busan?", "do not say")])
 def test_only_progress_and_verified_text_is_ever_shown(page, server, question, done):
     page.evaluate(_OBSERVE)
@@ -216,6 +231,7 @@ def _textarea_disabled(page) -> bool:
 
 
 def test_one_question_at_a_time_with_a_visible_note(page, server):
+    _reading(page, "generator 1.5B")
     page.fill("#qa-question textarea", "Where was the first presentation of the national AI models held?")
     page.click("#qa-ask")
     page.wait_for_function("() => document.querySelector('#qa-question textarea').disabled", timeout=10_000)
@@ -223,11 +239,13 @@ def test_one_question_at_a_time_with_a_visible_note(page, server):
     assert page.is_visible("#qa-stop")
     page.wait_for_function("() => !document.querySelector('#qa-question textarea').disabled", timeout=120_000)
     assert "COEX" in _last_bot_text(page) and "▌" not in _last_bot_text(page)  # the answer is complete
-    seen = _ask(page, "What is Korea's robot density?", "1,012")  # and the next question is answered
+    seen = _ask(page, ROBOTS, "1,012")  # and the next question is answered
     assert "1,012" in seen[-1]
+    _reading(page, DEFAULT_READING)
 
 
 def test_stop_ends_an_answer_within_a_second(page, server):
+    _reading(page, "generator 1.5B")
     page.fill("#qa-question textarea", "How many high-performance GPUs is South Korea getting?")
     page.click("#qa-ask")
     page.wait_for_function("() => document.querySelector('#qa-question textarea').disabled", timeout=10_000)
@@ -238,8 +256,9 @@ def test_stop_ends_an_answer_within_a_second(page, server):
     }""", timeout=1_000)  # within a second of the click
     # the box is free again once the model has really stopped (its next step), not before
     page.wait_for_function("() => !document.querySelector('#qa-question textarea').disabled", timeout=15_000)
-    seen = _ask(page, "What is Korea's robot density?", "1,012")
+    seen = _ask(page, ROBOTS, "1,012")
     assert "1,012" in seen[-1]
+    _reading(page, DEFAULT_READING)
 
 
 def _contrast(page, selector: str) -> float:
@@ -270,7 +289,7 @@ def test_cards_are_readable_in_dark_and_light_and_on_a_phone(server, playwright,
                                    ("light", {"width": 390, "height": 844}, "chat-phone.png")):
         context, page = _open_page(playwright, tmp_path_factory, f"chromium-{scheme}", server[0] + f"?__theme={scheme}",
                                    viewport, color_scheme=scheme)
-        _ask(page, "What is Korea's robot density?", "1,012")
+        _ask(page, ROBOTS, "1,012")
         page.wait_for_selector("#qa-sources .qa-card")
         assert _contrast(page, "#qa-sources .qa-card .qa-text") >= 4.5
         assert _contrast(page, "#qa-sources .qa-card mark") >= 4.5

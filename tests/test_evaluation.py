@@ -134,6 +134,7 @@ def test_a_changed_index_invalidates_the_cache(questions, scripted, corpus, monk
 
 def test_cli_eval_and_compare(questions, tmp_path, capsys, monkeypatch, corpus):
     monkeypatch.setenv("QA_EMBEDDER", "hashing")
+    monkeypatch.setenv("QA_READER", "generator")  # the path the scripted generator drives
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
     import qa.api
 

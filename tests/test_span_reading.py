@@ -270,3 +270,23 @@ def test_a_question_that_asks_for_several_things_lists_the_spans_within_the_fitt
     assert answer.features["span_alternatives"] == [["amber", 4.5], ["timber", 2.5]]
     # a question for one thing never lists, whatever the gap
     assert a.ask("What is the main export of the port of Velmora?").text == "salted fish [1]."
+
+
+@pytest.mark.parametrize("weight, expected", [(0.0, "Tomas Areny [1]."), (4.0, "salted fish [1].")])
+def test_the_rank_weight_prefers_the_first_retrieved_passage_over_a_surer_later_one(settings, embedder, town,
+                                                                                    weight, expected):
+    reader = FakeSpanReader({"salted fish": 1.0, "Tomas Areny": 3.0})
+    a = assistant(settings, embedder, town, reader, NeverGenerator(), span_rank_weight=weight)
+    answer = a.ask("What is sold at the Velmora market?")
+    assert "salted fish" in answer.passages[0].text and "Tomas Areny" in answer.passages[1].text
+    assert answer.text == expected
+    # refusal reads the surest margin of any passage, whichever passage is answered from
+    assert answer.features["span_margin"] == 3.0
+    assert answer.features["span_passage_margins"][:2] == [1.0, 3.0]
+
+
+def test_the_rank_weight_never_answers_from_a_passage_under_the_refusal_margin(settings, embedder, town):
+    reader = FakeSpanReader({"salted fish": -4.0, "Tomas Areny": 3.0})
+    a = assistant(settings, embedder, town, reader, NeverGenerator(), span_rank_weight=10.0, span_min_margin=0.0)
+    answer = a.ask("What is sold at the Velmora market?")
+    assert not answer.refused and answer.text == "Tomas Areny [1]."
