@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import re
 
-from .language import (ARTICLES, CURRENCY_WORDS, FIGURE_QUALIFIERS, FUNCTION_WORDS, HANGUL_SYLLABLES, MONTHS, NAME_CONNECTIVES,
-                       NOT_NAMES,
-                       NUMBER_WORDS, ORDINAL_WORDS, SCALE_WORDS)
+from .language import (ARTICLES, CURRENCY_WORDS, FIGURE_QUALIFIERS, FUNCTION_WORDS, HANGUL_SYLLABLES, MONTHS,
+                       NAME_CONNECTIVES, NOT_NAMES, NUMBER_WORDS, ORDINAL_WORDS, SCALE_WORDS)
 
 # --- citation markers: "[1]", "[2, 3]", "[1-2]", "[1][4]" ----------------------------------------------
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,-]\s*\d+)*)\s*\]")
