@@ -78,7 +78,8 @@ _skipped_integration: list[str] = []
 
 
 def pytest_runtest_logreport(report):
-    if report.skipped and "integration" in report.keywords:
+    # a strict xfail (a known shortfall kept visible) ran: it is not a skipped test
+    if report.skipped and "integration" in report.keywords and not hasattr(report, "wasxfail"):
         _skipped_integration.append(report.nodeid)
 
 
