@@ -187,17 +187,17 @@ class Answerer:
         best = ranked[0]
         features = {"span_margin": _finite(most_sure.margin), "span_passage": best.passage,
                     "span_second_margin": _finite(ranked[1].margin) if len(ranked) > 1 else None,
-                    "span_passage_margins": [_finite(s.margin) for s in sorted(spans, key=lambda s: s.passage)]}
+                    "span_passage_margins": [_finite(s.margin) for s in spans]}  # in passage order (`Reads`)
         if most_sure.margin < self.span_min_margin:
             return Outcome(None, features)
         complete = None
         if self.span_complete_phrase:
             reader = Reader(self.retriever, self.verifier, self.max_answer_words)
             complete = lambda phrase, sentence: reader.completed(query, phrase, sentence)  # noqa: E731
-        # each passage's own answer, so that the choice of passage is fitted offline (scripts/fit_span_reader.py)
-        features["span_passage_answers"] = [None if statement is None else statement[0] for statement in
-                                            (span_statement(query, s, texts[s.passage], complete)
-                                             for s in sorted(spans, key=lambda s: s.passage))]
+        # each passage's own answer (the best one's among them), so that the choice of passage is fitted
+        # offline (scripts/fit_span_reader.py)
+        passage_statements = [span_statement(query, s, texts[s.passage], complete) for s in spans]
+        features["span_passage_answers"] = [None if st is None else st[0] for st in passage_statements]
         alone = self.reader == "span" or most_sure.margin >= self.span_alone_margin or asks_yes_or_no(query)
         if not alone:
             chosen = [s.passage for s in ranked[:self.span_generator_passages]]
@@ -220,7 +220,7 @@ class Answerer:
                 if statement is not None:
                     return Outcome([statement], {**features, "answered_by": "generator"}, reply=reply)
         read = texts[best.passage]
-        statement = span_statement(query, best, read, complete)
+        statement = passage_statements[best.passage]
         if statement is None:
             return Outcome(None, features, reply=reply)
         others = other_statements(query, best, statement, read, complete)
