@@ -20,10 +20,11 @@ Example:
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Iterator, Sequence
+from typing import Callable, ContextManager, Iterator, Sequence
 
 from .calibration import Calibration
 from .composition import Citation, compose_claims, display_sentence, fit_words
@@ -31,7 +32,7 @@ from .conflicts import CONFLICT_PREFIX, ConflictRules, competing_sentences, figu
 from .events import Progress, Verified
 from .evidence import candidate_sentences, facts_for_prompt
 from .followups import rewrite_followup
-from .generation import Generator, reply_scores
+from .generation import Demand, Generator, reply_scores
 from .korean import KOREAN_CONFLICT_PREFIX, is_korean, korean_refusal, korean_statement
 from .prompt import NOT_IN_PASSAGE, build_messages, build_passage_messages
 from .questions import asks_for_several, asks_yes_or_no, clean_question, is_scoped
@@ -115,6 +116,10 @@ class Answerer:
     span_complete_phrase: bool = Settings.span_complete_phrase
     span_list_gap: float = Settings.span_list_gap
     span_rank_weight: float = Settings.span_rank_weight
+    # replies asked of the generator right now, shared by every question of one Assistant (load: see
+    # Settings.span_busy_after)
+    generator_demand: Demand | None = None
+    span_busy_after: int = Settings.span_busy_after
 
     def __post_init__(self) -> None:
         self.verifier = self.verifier or Verifier(self.retriever)
@@ -199,6 +204,8 @@ class Answerer:
         passage_statements = [span_statement(query, s, texts[s.passage], complete) for s in spans]
         features["span_passage_answers"] = [None if st is None else st[0] for st in passage_statements]
         alone = self.reader == "span" or most_sure.margin >= self.span_alone_margin or asks_yes_or_no(query)
+        if not alone and self._generator_busy():
+            alone, features["generator_busy"] = True, True
         if not alone:
             chosen = [s.passage for s in ranked[:self.span_generator_passages]]
             titles = [self.retriever.store.documents[passages[p].source].title if passages[p].source in
@@ -207,10 +214,11 @@ class Answerer:
                                                       for t, p in zip(titles, chosen)])
             yield Progress("writing", "Writing the answer")
             pieces = []
-            for piece in self.generator.stream(messages, max_tokens=self.max_new_tokens):
-                if not pieces:
-                    timings["first_token_s"] = time.perf_counter() - t0
-                pieces.append(piece)
+            with self._asking_generator():
+                for piece in self.generator.stream(messages, max_tokens=self.max_new_tokens):
+                    if not pieces:
+                        timings["first_token_s"] = time.perf_counter() - t0
+                    pieces.append(piece)
             reply = "".join(pieces).strip()
             timings["generate_s"] = time.perf_counter() - t1 - timings["span_s"]
             if reply and NOT_IN_PASSAGE not in reply.lower() and not says_it_does_not_know(reply):
@@ -232,6 +240,15 @@ class Answerer:
             statements = listed([(best.start, statement), *near])
         return Outcome(statements, {**features, "answered_by": "span"}, reply=reply)
 
+    def _generator_busy(self) -> bool:
+        """True when `span_busy_after` replies are already asked of the generator (Settings.span_busy_after)."""
+        return (self.generator_demand is not None and self.span_busy_after > 0
+                and self.generator_demand.count >= self.span_busy_after)
+
+    def _asking_generator(self) -> ContextManager[None]:
+        """Counts this reply in the generator's demand while it is asked for (queued or written)."""
+        return self.generator_demand.held() if self.generator_demand is not None else contextlib.nullcontext()
+
     def _generate_and_read(self, query: str, question: str, korean: bool, retrieval: Retrieval, candidates: list,
                            facts: list, timings: dict, t0: float, raw_pieces: bool):
         """The generator reads the most relevant sentences; its reply is verified and scored (qa/reading.py,
@@ -245,13 +262,14 @@ class Answerer:
         pieces: list[str] = []
         first = None
         messages = build_messages(prompt_question, [s.text for s in facts], examples=self.prompt_examples)
-        for piece in self.generator.stream(messages, max_tokens=self.max_new_tokens):
-            if first is None:
-                first = time.perf_counter()
-                timings["first_token_s"] = first - t0
-            pieces.append(piece)
-            # how far the model is, without its words: a caller that stops here ends the generation
-            yield piece if raw_pieces else Progress("writing", _writing(pieces))
+        with self._asking_generator():
+            for piece in self.generator.stream(messages, max_tokens=self.max_new_tokens):
+                if first is None:
+                    first = time.perf_counter()
+                    timings["first_token_s"] = first - t0
+                pieces.append(piece)
+                # how far the model is, without its words: a caller that stops here ends the generation
+                yield piece if raw_pieces else Progress("writing", _writing(pieces))
         yield Progress("checking", "Checking the answer against the sources")
         raw = "".join(pieces).strip()
         timings["generate_s"] = time.perf_counter() - (first or t0)

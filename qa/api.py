@@ -20,7 +20,7 @@ from .verification import Verifier
 from .embedding import Embedder, make_embedder, multilingual_embedder
 from .events import Progress, Verified
 from .errors import QAError
-from .generation import Generator, LazyGenerator, make_generator
+from .generation import Demand, Generator, LazyGenerator, make_generator
 from .indexing import load_base, open_index, sync_index
 from .models import profile_name
 from .retrieval import Mode, Passage, Retriever
@@ -52,6 +52,7 @@ class Assistant:
         self.embedder = embedder or make_embedder(self.settings)
         self._lock = threading.RLock()
         self._generators: dict[str, Generator] = {}
+        self._generator_demand = Demand()  # replies asked of the generators now, by every session
         self._calibration_model: Calibration | None = None
         # a generator passed in is the caller's choice of model: no cascade puts another beside it
         self._cascade = generator is None
@@ -187,7 +188,9 @@ class Assistant:
                             span_generator_passages=self.settings.span_generator_passages,
                             span_complete_phrase=self.settings.span_complete_phrase,
                             span_list_gap=self.settings.span_list_gap,
-                            span_rank_weight=self.settings.span_rank_weight)
+                            span_rank_weight=self.settings.span_rank_weight,
+                            generator_demand=self._generator_demand,
+                            span_busy_after=self.settings.span_busy_after)
         yield from answerer.stream(question, history, raw=raw)
 
     def ask(self, question: str, *, history: History | None = None, k: int | None = None,

@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import http.client
 import json
@@ -377,6 +378,37 @@ class CachedGenerator:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump({"pieces": pieces, "scores": scores}, f)
         os.replace(tmp, file)
+
+
+class Demand:
+    """How many replies are asked of a generator right now (writing, or waiting for the one model): a span
+    reading mode answers alone while the queue is long instead of making every session wait.
+
+    >>> demand = Demand()
+    >>> with demand.held():
+    ...     demand.count
+    1
+    >>> demand.count
+    0
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        with self._lock:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._count -= 1
 
 
 class LazyGenerator:

@@ -117,6 +117,11 @@ class Settings:
     # weight that maximizes right answers + token F1 over the answerable tune rows (604): 318 right at 0,
     # 330 at 1.5, 331 at 2.0 (a flat top from 1.5 to 2.25)
     span_rank_weight: float = 2.0
+    # `both` under load: while this many replies are already asked of the generator (writing, or queued for
+    # the one model), a question the span reader would answer is answered by it alone instead of queueing
+    # (0: never). Alone, the span reader's tune accuracy is within 0.04 of `both` on each set at a sixth of
+    # the time (bench/results-2026-12-05-both.json); a queued generator read adds ~1.7 s per reply ahead of it
+    span_busy_after: int = 1
     # Verification (qa/verification.py) and composition.
     verify_min_relevance: float = 0.30  # a supporting sentence is at least this relevant to the question
     verify_min_overlap: float = 0.5  # ...and holds this share of the claim's IDF weight

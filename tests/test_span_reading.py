@@ -109,6 +109,48 @@ def test_both_mode_asks_the_generator_over_the_best_passage_when_unsure(settings
     assert answer.features["answered_by"] == "generator"
 
 
+def test_both_mode_answers_alone_while_another_session_holds_the_generator(settings, embedder, town):
+    """Under load: a question the generator would read is answered by the span reader while another
+    question's reply is still being written; once that reply is done, the generator reads again."""
+    import threading
+
+    writing, release = threading.Event(), threading.Event()
+    asked = []
+
+    def reply(messages):
+        asked.append(messages[-1]["content"])
+        if len(asked) == 1:
+            writing.set()
+            assert release.wait(30)
+        return "Salted fish"
+
+    a = assistant(settings, embedder, town, FakeSpanReader({"salted fish": 1.0}), ScriptedGenerator(reply),
+                  mode="both", span_alone_margin=4.0, span_busy_after=1)
+    first = {}
+    worker = threading.Thread(target=lambda: first.update(answer=a.ask("What does the Velmora market sell?")))
+    worker.start()
+    try:
+        assert writing.wait(30)
+        busy = a.ask("What is sold at the Velmora market?")
+    finally:
+        release.set()
+        worker.join(30)
+    assert busy.text == "salted fish [1]." and busy.features["answered_by"] == "span"
+    assert busy.features["generator_busy"] is True and len(asked) == 1
+    assert first["answer"].features["answered_by"] == "generator"
+    after = a.ask("What is sold at the Velmora market?")
+    assert after.features["answered_by"] == "generator" and "generator_busy" not in after.features
+    assert len(asked) == 2
+
+
+def test_span_busy_after_zero_always_asks_the_generator(settings, embedder, town):
+    a = assistant(settings, embedder, town, FakeSpanReader({"salted fish": 1.0}),
+                  ScriptedGenerator(lambda m: "Salted fish"), mode="both", span_alone_margin=4.0, span_busy_after=0)
+    with a._generator_demand.held(), a._generator_demand.held():
+        answer = a.ask("What does the Velmora market sell?")
+    assert answer.features["answered_by"] == "generator"
+
+
 @pytest.mark.parametrize("reply", ["olive oil", "not in the passage"])
 def test_both_mode_falls_back_to_the_span_when_the_reply_is_not_in_the_passage(settings, embedder, town, reply):
     a = assistant(settings, embedder, town, FakeSpanReader({"salted fish": 1.0}), ScriptedGenerator(lambda m: reply),
