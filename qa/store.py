@@ -192,12 +192,26 @@ class IndexStore:
 
     @classmethod
     def load(cls, index_dir: Path) -> "IndexStore | None":
-        """Load the live generation; None when there is none; `CorruptIndex` when it is damaged."""
+        """Load the live generation; None when there is none; `CorruptIndex` when it is damaged.
+
+        Another process may make a new generation live and delete this one while it is being read: the
+        files then go missing mid-read, and the new live generation is read instead."""
+        for _ in range(5):
+            gen = cls.current_generation(index_dir)
+            if gen is None:
+                return None
+            try:
+                return cls._load_generation(gen)
+            except CorruptIndex:
+                if cls.current_generation(index_dir) == gen:
+                    raise  # still the live one: really damaged
+        raise CorruptIndex("the live generation kept changing while it was read")
+
+    @classmethod
+    def _load_generation(cls, gen: Path) -> "IndexStore":
+        """One generation folder's files, checked for consistency (`CorruptIndex` when they are not)."""
         import faiss
 
-        gen = cls.current_generation(index_dir)
-        if gen is None:
-            return None
         try:
             manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
             if manifest.get("format_version") != FORMAT_VERSION:

@@ -62,6 +62,35 @@ def test_generations_are_swapped_and_old_ones_removed(settings, embedder, corpus
     assert [p.name for p in settings.index_dir.glob("gen-*")] == [second]
 
 
+def test_a_reader_meets_a_writer_replacing_the_generation_it_is_reading(settings, embedder, corpus, monkeypatch):
+    """Two processes on one index: one makes a new generation live and deletes the old while the other is
+    reading the old one's files; the reader loads the new generation instead of calling the index damaged."""
+    _build(settings, embedder, corpus)
+    old = IndexStore.current_generation(settings.index_dir)
+    (corpus / "new.txt").write_text("A new document about semiconductors and memory chips.")
+    real = IndexStore._load_generation.__func__
+    read = []
+
+    def writer_runs_meanwhile(cls, gen):
+        read.append(gen.name)
+        if len(read) == 1:  # the other process's write lands between reading CURRENT and the files
+            sync_index(settings.index_dir, [corpus], embedder, settings)
+            assert not gen.exists()
+        return real(cls, gen)
+
+    monkeypatch.setattr(IndexStore, "_load_generation", classmethod(writer_runs_meanwhile))
+    loaded = IndexStore.load(settings.index_dir)
+    assert read[0] == old.name and read[1] != old.name and len(read) == 2
+    assert "new.txt" in loaded.documents
+
+
+def test_a_damaged_live_generation_is_still_an_error_when_nothing_replaced_it(settings, embedder, corpus):
+    _build(settings, embedder, corpus)
+    (IndexStore.current_generation(settings.index_dir) / "windows.npy").unlink()
+    with pytest.raises(CorruptIndex, match="missing windows.npy"):
+        IndexStore.load(settings.index_dir)
+
+
 @pytest.mark.parametrize("damage", ["truncate_chunks", "garbage_faiss", "drop_windows", "bad_current", "bad_offsets"])
 def test_corrupt_index_is_rebuilt_from_its_manifest(settings, embedder, corpus, damage, capsys):
     store = _build(settings, embedder, corpus)
