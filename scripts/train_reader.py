@@ -149,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
     parser.add_argument("--negative-share", type=float, default=0.4,
                         help="share of questions given a retrieved paragraph without their answer")
+    parser.add_argument("--unanswerable-repeat", type=int, default=1,
+                        help="read each written unanswerable question this many times an epoch (1: once)")
     parser.add_argument("--seed", type=int, default=32)
     parser.add_argument("--limit", type=int, default=0, help="train on the first N training rows only (tests)")
     parser.add_argument("--fresh", action="store_true", help="start from the base encoder, not the committed weights")
@@ -170,7 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit:
         train_rows = train_rows[:args.limit]
     negatives = retrieved_negatives(train_rows, args.negative_share, args.seed, work) if args.negative_share > 0 else []
-    rows = train_rows + negatives
+    # the written unanswerable questions (SQuAD 2.0's) are a sixth of the rows, a third in SQuAD 2.0's own
+    # training set: read more often, they weigh as they would there
+    written_unanswerable = [r for r in train_rows if r.get("impossible")]
+    rows = train_rows + negatives + written_unanswerable * max(0, args.unanswerable_repeat - 1)
     tokenizer = WordPieces.from_base()
     feats = features(rows, tokenizer, args.max_tokens)
     batches = batches_of(feats, args.batch, args.seed)
@@ -182,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     config = {"rows": len(train_rows), "negatives": len(negatives), "windows": len(feats), "epochs": args.epochs,
               "batch": args.batch, "lr": args.lr, "max_tokens": args.max_tokens, "seed": args.seed,
               "negative_share": args.negative_share, "out": repo_relative(args.out), "start": start}
+    if args.unanswerable_repeat != 1:  # (absent at 1, so that earlier runs' checkpoints keep their id)
+        config["unanswerable_repeat"] = args.unanswerable_repeat
     run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
     checkpoint = work / f"checkpoint-{run_id}.pt"
     answerable = sum(1 for f in feats if f[2] > 0)
@@ -279,7 +286,10 @@ def main(argv: list[str] | None = None) -> int:
         f"of {args.batch}), {seen:,} windows seen, from {started_from}; {len(train_rows):,} training rows and "
         f"{len(negatives):,} retrieved negatives, {len(feats):,} windows of at most {args.max_tokens} word pieces; "
         f"AdamW, learning rate {args.lr} with 5 % warm-up and linear decay, weight decay 0.01, gradients clipped "
-        f"at 1.0, seed {args.seed}; on this machine's two CPU cores (PyTorch {torch.__version__})."
+        f"at 1.0, seed {args.seed}"
+        + (f"; each of the {len(written_unanswerable):,} written unanswerable questions read "
+           f"{args.unanswerable_repeat} times an epoch" if args.unanswerable_repeat != 1 else "")
+        + f"; on this machine's two CPU cores (PyTorch {torch.__version__})."
         + (" Stopped by `--hours` before the end of its schedule." if stopped else "")))
     print(f"{'stopped (--hours)' if stopped else 'finished'} at step {step} of {total_steps}; "
           f"weights {args.out / WEIGHTS_FILE} sha256 {digest}", file=sys.stderr)
