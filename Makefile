@@ -52,7 +52,7 @@ eval-public: setup
 calibrate: setup
 	$(PY) scripts/calibrate.py --sample 200 --seed 5
 
-# The span reader (qa/span_reader.py): trained on ../shared/train only, its weights written to qa/data/span-reader/.
+# The span reader (qa/models/span_reader.py): trained on ../shared/train only, its weights written to qa/data/span-reader/.
 # Stops cleanly after HOURS (default: runs its whole schedule); started again, it goes on from its checkpoint.
 HOURS ?=
 train-reader: setup

@@ -10,10 +10,8 @@ import html
 import json
 import os
 import re
-import shutil
 import sys
 import threading
-import unicodedata
 import uuid
 from pathlib import Path
 
@@ -21,13 +19,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no network calls
 
 import gradio as gr  # noqa: E402
 
-from qa.answer import Answer  # noqa: E402
-from qa.text import MARKER, marker_numbers  # noqa: E402
-from qa.api import Assistant  # noqa: E402
-from qa.documents import load_document  # noqa: E402
+from qa.answer.events import Answer, Progress, Verified  # noqa: E402
+from qa.api import Assistant, replace_markers, same_generator  # noqa: E402
 from qa.errors import QAError  # noqa: E402
-from qa.events import Progress, Verified  # noqa: E402
-from qa.models import profile_name  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 EXAMPLES = [
@@ -103,7 +97,7 @@ def reading_of(choice: str, settings: Settings) -> tuple[str, str | None]:
     (('generator', None), ('generator', 'default'))
     """
     reader, generator = READING.get(choice, (settings.reader, choice or None))
-    if generator is not None and profile_name(generator) == profile_name(settings.generator):
+    if same_generator(generator, settings):
         generator = None  # the settings' own model: loaded once, and the cascade (if set) still runs
     return reader, generator
 
@@ -170,7 +164,7 @@ class App:
 
     def chat(self, message: str, chat: list, pairs: list, k: int, generator: str, only: list | None = None,
              request: gr.Request = None):
-        """Stream an answer as events (qa/events.py): the step it is at, in plain words, then each claim
+        """Stream an answer as events (qa/answer/events.py): the step it is at, in plain words, then each claim
         once it is verified, then the final answer and its sources. The model's unverified words are
         never shown. Stop (`stop`) ends the generation at its next step and says so in the chat."""
         message = (message or "").strip()
@@ -252,13 +246,7 @@ class App:
         return self.view_document(json.dumps({"doc": row[1] if len(row) > 1 else ""}))
 
     def uploaded_ids(self) -> list[str]:
-        uploads = self.settings.uploads_dir.resolve()
-        out = []
-        for record in self.assistant.store.documents.values():
-            path = (self.assistant.index_dir / record.path).resolve()
-            if uploads in path.parents:
-                out.append(record.id)
-        return sorted(out)
+        return self.assistant.uploaded()
 
     def upload(self, files, progress=gr.Progress()):
         """Check, save (sanitized name, in the uploads folder only) and index each uploaded file."""
@@ -269,36 +257,11 @@ class App:
                 source = Path(getattr(f, "name", f))
                 progress((i, len(files)), desc=f"Indexing {source.name}")
                 try:
-                    doc_id = self._save_and_index(source)
+                    doc_id = self.assistant.upload(source)
                     messages.append(f"✅ {html.escape(doc_id)}: indexed")
                 except QAError as e:
                     messages.append(f"❌ {html.escape(str(e))}")
         return ("<br>".join(messages) or "No file."), self.documents_table(), gr.update(choices=self.uploaded_ids(), value=None), None
-
-    def _save_and_index(self, source: Path) -> str:
-        name = safe_name(source.name)
-        suffix = Path(name).suffix
-        # type, size, empty, binary, undecodable: refused by the loader before anything is saved
-        doc = load_document(source, name, self.settings.max_file_bytes)
-        same = next((r.id for r in self.assistant.store.documents.values() if r.sha256 == doc.sha256), None)
-        if same:
-            raise QAError(f"{name}: the same content is already indexed as {same}")
-        taken = {d["id"] for d in self.assistant.documents()}
-        target_name = name
-        n = 2
-        while target_name in taken or (self.settings.uploads_dir / target_name).exists():
-            target_name = f"{Path(name).stem}-{n}{suffix}"
-            n += 1
-        target = self.settings.uploads_dir / target_name
-        tmp = target.with_name(f".{target_name}.{uuid.uuid4().hex}.tmp")
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-        try:
-            self.assistant.add([target])
-        except QAError:
-            target.unlink(missing_ok=True)
-            raise
-        return target_name
 
     def remove(self, doc_id: str | None):
         if not doc_id:
@@ -313,21 +276,6 @@ class App:
         return message, self.documents_table(), gr.update(choices=self.uploaded_ids(), value=None)
 
 
-def safe_name(name: str, limit: int = 100) -> str:
-    """A file name that is only a name: no folders, no dots in front, only safe characters.
-
-    >>> safe_name("../../etc/pass wd.txt")
-    'pass_wd.txt'
-    """
-    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    name = re.sub(r"[^\w.\-]+", "_", name, flags=re.UNICODE).lstrip("._") or "document"
-    stem, dot, ext = name.rpartition(".")
-    if not dot:
-        stem, ext = name, ""
-    stem = stem[: max(1, limit - len(ext) - 1)]
-    return f"{stem}.{ext}" if ext else stem
-
-
 def render_progress(detail: str) -> str:
     """The step an answer is at, shown where the answer will be."""
     return f"<span class='qa-progress'><i>{html.escape(detail)}…</i></span>"
@@ -339,8 +287,8 @@ def render_answer(answer: Answer, turn: str) -> str:
         return f"<div class='qa-refusal'>{html.escape(answer.text)}</div>"
     text = html.escape(answer.text)
     # every number of a marker ("[1]", "[2, 3]") links to its card
-    text = MARKER.sub(lambda m: "<sup>[" + ", ".join(f"<a href='#src-{turn}-{n}'>{n}</a>" for n in marker_numbers(m.group()))
-                      + "]</sup>", text)
+    text = replace_markers(text, lambda numbers: "<sup>[" + ", ".join(f"<a href='#src-{turn}-{n}'>{n}</a>"
+                                                                for n in numbers) + "]</sup>")
     sentence = answer_sentence(answer)
     if sentence:
         # the phrase alone ("1,012") does not say what it counts: its sentence, beneath it, does
@@ -357,7 +305,7 @@ def answer_sentence(answer: Answer) -> str | None:
     """The sentence an answer phrase was read from, to show beneath the phrase; None when the answer is
     already whole sentences, gives several figures, or cites more than one sentence.
 
-    >>> from qa.answer import Citation
+    >>> from qa.answer.events import Citation
     >>> c = Citation(1, "a.txt", "a#0", "The tower is 330 m tall.", 0, 24, "The tower is 330 m tall.", 1.0)
     >>> answer_sentence(Answer("How tall?", "330 m [1].", False, [c], []))
     'The tower is 330 m tall.'
@@ -366,7 +314,7 @@ def answer_sentence(answer: Answer) -> str | None:
     """
     if answer.refused or answer.conflict or len(answer.citations) != 1:
         return None
-    phrase = MARKER.sub("", answer.text).strip().rstrip(".").strip()
+    phrase = replace_markers(answer.text, lambda numbers: "").strip().rstrip(".").strip()
     quote = " ".join(answer.citations[0].quote.split())
     if not phrase or len(phrase) >= 0.8 * len(quote.rstrip(".")):
         return None

@@ -5,8 +5,8 @@ Example:
     >>> search("tidal power", k=1)[0].source   # doctest: +SKIP
     'energy.txt'
 """
-from .errors import DocumentError, IndexUnavailable, IndexWriteError, QAError, QuestionError
-from .settings import Settings
+from qa.errors import DocumentError, IndexUnavailable, IndexWriteError, QAError, QuestionError
+from qa.settings import Settings
 
 __all__ = ["Answer", "Assistant", "Citation", "Passage", "Progress", "Verified", "ask", "QAError", "DocumentError", "IndexUnavailable", "IndexWriteError",
            "QuestionError", "Settings", "search"]
@@ -14,19 +14,15 @@ __all__ = ["Answer", "Assistant", "Citation", "Passage", "Progress", "Verified",
 
 def __getattr__(name):  # heavy imports (faiss, bm25s) only when used
     if name in ("Assistant", "search", "ask"):
-        from . import api
+        from qa import api
 
         return getattr(api, name)
-    if name in ("Answer", "Citation"):
-        from . import answer
-
-        return getattr(answer, name)
-    if name in ("Progress", "Verified"):
-        from . import events
+    if name in ("Answer", "Citation", "Progress", "Verified"):
+        from qa.answer import events
 
         return getattr(events, name)
     if name == "Passage":
-        from .retrieval import Passage
+        from qa.retrieve.retrieval import Passage
 
         return Passage
     raise AttributeError(name)

@@ -1,4 +1,5 @@
 import sys
-from .cli import main
+
+from qa.cli import main
 
 sys.exit(main())

@@ -8,25 +8,33 @@ Example:
 """
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import threading
+import unicodedata
+import uuid
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
-from .answer import Answer, Answerer
-from .calibration import DEFAULT_FILE as DEFAULT_CALIBRATION, Calibration
-from .conflicts import ConflictRules
-from .questions import clean_question
-from .verification import Verifier
-from .embedding import Embedder, make_embedder, multilingual_embedder
-from .events import Progress, Verified
-from .errors import QAError
-from .generation import Demand, Generator, LazyGenerator, make_generator
-from .indexing import load_base, open_index, sync_index
-from .models import profile_name
-from .retrieval import Mode, Passage, Retriever
-from .settings import Settings
-from .span_reader import READER_DIR, Reads, SpanReader
-from .store import IndexStore
+from qa.answer.calibration import DEFAULT_FILE as DEFAULT_CALIBRATION
+from qa.answer.calibration import Calibration
+from qa.answer.conflicts import ConflictRules
+from qa.answer.events import Answer, Progress, Verified
+from qa.answer.orchestrator import Answerer
+from qa.answer.questions import clean_question
+from qa.answer.verification import Verifier
+from qa.errors import QAError
+from qa.index.store import IndexStore
+from qa.index.sync import load_base, open_index, sync_index
+from qa.ingest.documents import load_document
+from qa.models.embedding import Embedder, make_embedder, multilingual_embedder
+from qa.models.generation import Demand, Generator, LazyGenerator, make_generator
+from qa.models.profiles import profile_name
+from qa.models.span_reader import READER_DIR, Reads, SpanReader
+from qa.retrieve.retrieval import Mode, Passage, Retriever
+from qa.settings import Settings
+from qa.text.rules import MARKER, marker_numbers
 
 READERS = ("generator", "span", "both")
 
@@ -51,6 +59,7 @@ class Assistant:
         self.index_dir = Path(index).resolve() if index is not None else self.settings.index_dir
         self.embedder = embedder or make_embedder(self.settings)
         self._lock = threading.RLock()
+        self._upload_lock = threading.Lock()  # one upload at a time: its name is checked, then taken
         self._generators: dict[str, Generator] = {}
         self._generator_demand = Demand()  # replies asked of the generators now, by every session
         self._calibration_model: Calibration | None = None
@@ -153,7 +162,7 @@ class Assistant:
     def ask_stream(self, question: str, *, history: History | None = None, k: int | None = None,
                    generator: str | None = None, sources: Sources = None, raw: bool = False,
                    reader: str | None = None) -> Iterator[Progress | Verified | str | Answer]:
-        """Events while it works (qa/events.py): `Progress` steps, a `Verified` event for each claim once it
+        """Events while it works (qa/answer/events.py): `Progress` steps, a `Verified` event for each claim once it
         has passed verification, then the final `Answer`. With `raw=True`, also the model's own text pieces
         (`str`) as it writes them: unverified, for a caller that wants to see the model at work.
 
@@ -233,6 +242,44 @@ class Assistant:
             store, _ = sync_index(self.index_dir, roots, self.embedder, self.settings, base=self.store, strict=False)
             self._set_store(store)
 
+    def upload(self, source: str | Path) -> str:
+        """Copy the file `source` into the uploads folder under a safe name no document has, and index it;
+        returns the new document's id. Refused with a `QAError` before anything is saved: a file the loader
+        refuses (type, size, empty, binary, undecodable) or content the index already holds. A file that
+        then fails to index is removed again."""
+        source = Path(source)
+        name = safe_name(source.name)
+        doc = load_document(source, name, self.settings.max_file_bytes)
+        uploads = self.settings.uploads_dir
+        with self._upload_lock:
+            with self._lock:
+                documents = self.store.documents
+            same = next((r.id for r in documents.values() if r.sha256 == doc.sha256), None)
+            if same:
+                raise QAError(f"{name}: the same content is already indexed as {same}")
+            target_name, n = name, 2
+            while target_name in documents or (uploads / target_name).exists():
+                target_name = f"{Path(name).stem}-{n}{Path(name).suffix}"
+                n += 1
+            uploads.mkdir(parents=True, exist_ok=True)
+            target = uploads / target_name
+            tmp = target.with_name(f".{target_name}.{uuid.uuid4().hex}.tmp")
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)  # never a half-copied file in the uploads folder
+            try:
+                self.add([target])
+            except QAError:
+                target.unlink(missing_ok=True)
+                raise
+        return target_name
+
+    def uploaded(self) -> list[str]:
+        """The ids of the indexed documents that lie in the uploads folder (those a page may remove)."""
+        uploads = self.settings.uploads_dir.resolve()
+        with self._lock:
+            records = list(self.store.documents.values())
+        return sorted(r.id for r in records if uploads in (self.index_dir / r.path).resolve().parents)
+
     def _roots(self) -> list[Path]:
         return [(self.index_dir / s).resolve() for s in self.store.manifest.get("sources", [])]
 
@@ -261,6 +308,39 @@ class Assistant:
             raise QAError(f"no document {name!r} in the index")
         return {"name": name, "title": record.title or name, "text": store.texts[name],
                 "marks": [{"start": s, "page": p, "section": h} for s, p, h in record.marks]}
+
+
+def safe_name(name: str, limit: int = 100) -> str:
+    """A file name that is only a name: no folders, no dots in front, only safe characters.
+
+    >>> safe_name("../../etc/pass wd.txt")
+    'pass_wd.txt'
+    """
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r"[^\w.\-]+", "_", name, flags=re.UNICODE).lstrip("._") or "document"
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    stem = stem[: max(1, limit - len(ext) - 1)]
+    return f"{stem}.{ext}" if ext else stem
+
+
+def replace_markers(text: str, render: Callable[[list[int]], str]) -> str:
+    """`text` with each citation marker (`[1]`, `[2, 3]`) replaced by `render(its numbers)`.
+
+    >>> replace_markers("330 m [1]. Or 324 m [2, 3].", lambda ns: "<" + "+".join(map(str, ns)) + ">")
+    '330 m <1>. Or 324 m <2+3>.'
+    """
+    return MARKER.sub(lambda m: render(marker_numbers(m.group())), text)
+
+
+def same_generator(name: str | None, settings: Settings) -> bool:
+    """True when the generator `name` (a profile such as "default", or a path) is the settings' own.
+
+    >>> same_generator("default", Settings()), same_generator("light", Settings())
+    (True, False)
+    """
+    return name is not None and profile_name(name) == profile_name(settings.generator)
 
 
 _default: dict[tuple, Assistant] = {}

@@ -16,7 +16,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from .errors import QAError
+from qa.errors import QAError
 
 
 def _index_dir(value: str | None):
@@ -24,8 +24,8 @@ def _index_dir(value: str | None):
 
 
 def cmd_index(args, settings) -> int:
-    from .embedding import make_embedder
-    from .indexing import load_base, say, sync_index
+    from qa.index.sync import load_base, say, sync_index
+    from qa.models.embedding import make_embedder
 
     if args.store:
         settings = dataclasses.replace(settings, store=args.store)
@@ -36,7 +36,7 @@ def cmd_index(args, settings) -> int:
     address = args.ray if args.ray is not None else settings.ray_address
     embedder = make_embedder(settings)
     if address:
-        from .ray_embedding import RayEmbedder, check_address, checkpoint_dir, shutdown
+        from qa.models.ray_embedding import RayEmbedder, check_address, checkpoint_dir, shutdown
 
         embedder = RayEmbedder(embedder, settings, check_address(address), workers=settings.ray_workers,
                                worker_cpus=settings.ray_worker_cpus, block_rows=settings.ray_block_rows,
@@ -56,13 +56,13 @@ def cmd_index(args, settings) -> int:
 
 
 def _assistant(args, settings):
-    from .api import Assistant
+    from qa.api import Assistant
 
     corpus = getattr(args, "corpus", None)
     if corpus:
         if args.index:
             raise QAError("--corpus and --index exclude each other: --corpus indexes DIR into the cache itself")
-        from .evaluation import corpus_assistant
+        from qa.eval.evaluation import corpus_assistant
 
         return corpus_assistant(corpus, settings)
     return Assistant(_index_dir(args.index), settings=settings)
@@ -104,7 +104,7 @@ def cmd_ask(args, settings) -> int:
 
 
 def cmd_eval(args, settings) -> int:
-    from .evaluation import compare, evaluate
+    from qa.eval.evaluation import compare, evaluate
 
     if args.compare:
         a, b = (json.loads(Path(p).read_text(encoding="utf-8")) for p in args.compare)
@@ -136,7 +136,7 @@ def _check_sample(args) -> None:
 
 
 def cmd_eval_retrieval(args, settings) -> int:
-    from .evaluation import evaluate_retrieval, format_retrieval_table
+    from qa.eval.evaluation import evaluate_retrieval, format_retrieval_table
 
     if not Path(args.questions).is_file():
         raise QAError(f"{args.questions}: no such file")
@@ -227,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
-    from .settings import Settings
+    from qa.settings import Settings
 
     args = build_parser().parse_args(argv)
     try:

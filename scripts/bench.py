@@ -39,8 +39,8 @@ DEV = ROOT / "tests" / "data" / "dev.jsonl"
 LOAD_SNIPPET = """
 import json, time
 from qa.settings import Settings
-from qa.models import resolve_model
-from qa.generation import make_generator
+from qa.models.profiles import resolve_model
+from qa.models.generation import make_generator
 s = Settings.from_env()
 resolve_model(s.generator, s)  # assemble and verify first: what is timed is the load itself
 t = time.perf_counter()
@@ -56,7 +56,7 @@ def run_json(args: list[str], env: dict | None = None) -> dict:
 
 def bench_answers(folder: Path) -> dict:
     from qa.api import Assistant
-    from qa.evaluation import evaluate
+    from qa.eval.evaluation import evaluate
     from qa.settings import Settings
 
     shutil.copytree(ROOT / "seeds", folder / "seeds")
@@ -72,9 +72,9 @@ def bench_modes(folder: Path, modes: list[str], sample: int, seed: int) -> dict:
     sys.path.insert(0, str(ROOT / "scripts"))
     from eval_public import SETS
 
-    from qa.embedding import make_embedder
-    from qa.evaluation import corpus_assistant, evaluate
-    from qa.generation import make_generator
+    from qa.eval.evaluation import corpus_assistant, evaluate
+    from qa.models.embedding import make_embedder
+    from qa.models.generation import make_generator
     from qa.settings import Settings
 
     base = Settings.from_env()
@@ -101,9 +101,9 @@ def bench_indexing() -> dict:
     """Sentence windows of the seeds embedded per second: this project's embedder vs ST's defaults."""
     from sentence_transformers import SentenceTransformer
 
-    from qa.chunking import chunk_document, sentence_windows
-    from qa.documents import load_document
-    from qa.embedding import MiniLMEmbedder, make_embedder
+    from qa.ingest.chunking import chunk_document, sentence_windows
+    from qa.ingest.documents import load_document
+    from qa.models.embedding import MiniLMEmbedder, make_embedder
     from qa.settings import Settings
 
     settings = Settings.from_env()
@@ -129,8 +129,8 @@ def bench_indexing() -> dict:
 
 
 def bench_peer(folder: Path, limit: int | None) -> dict:
-    from qa.evaluation import load_questions
-    from qa.scoring import score_answer, summarize
+    from qa.eval.evaluation import load_questions
+    from qa.eval.scoring import score_answer, summarize
 
     out = folder / "naive.json"
     cmd = [sys.executable, str(PEER), "--questions", str(DEV), "--seeds", str(ROOT / "seeds"), "--out", str(out)]

@@ -29,8 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "bench" / "index-public.json"))
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(args.code).resolve()))
-    from qa.embedding import make_embedder
-    from qa.indexing import sync_index
+    from qa.index.sync import sync_index
+    from qa.models.embedding import make_embedder
     from qa.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:

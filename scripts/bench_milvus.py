@@ -40,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "bench" / "milvus-answers.json"))
     args = parser.parse_args(argv)
 
-    from qa.embedding import make_embedder
-    from qa.evaluation import corpus_assistant, evaluate, load_questions, sample_questions, scope_of
+    from qa.eval.evaluation import corpus_assistant, evaluate, load_questions, sample_questions, scope_of
+    from qa.models.embedding import make_embedder
     from qa.settings import Settings
 
     names = [n.strip() for n in args.sets.split(",") if n.strip()]

@@ -1,5 +1,5 @@
-"""Scale benchmark of the stores: indexes of 100k and 1M passages built and queried through qa/store.py
-(FAISS files) and qa/milvus_store.py (Milvus Lite), side by side in one run.
+"""Scale benchmark of the stores: indexes of 100k and 1M passages built and queried through qa/index/store.py
+(FAISS files) and qa/index/milvus.py (Milvus Lite), side by side in one run.
 
 Vectors are clustered (a Gaussian mixture of 2,000 centres in 384 dimensions, normalized: uniform random
 vectors have no neighbourhoods to find); each passage gets a generated text. Per size it reports the
@@ -36,7 +36,7 @@ QUERY_SNIPPET = """
 import json, resource, sys, time
 from pathlib import Path
 import numpy as np
-from qa.store import IndexStore
+from qa.index.store import IndexStore
 folder, queries_file, truth_file, kind = sys.argv[1:5]
 queries = np.load(queries_file); truth = np.load(truth_file)
 def rss_mb():
@@ -46,7 +46,7 @@ def rss_mb():
 base = rss_mb()
 t = time.perf_counter()
 if kind == "milvus":
-    from qa.milvus_store import MilvusBackend
+    from qa.index.milvus import MilvusBackend
     from qa.settings import Settings
     store = MilvusBackend(Settings(store="milvus", milvus_uri=str(Path(folder) / "milvus.db"))).load(Path(folder))
 else:
@@ -78,7 +78,7 @@ def clustered(n: int, rng: np.random.Generator, centres: np.ndarray) -> np.ndarr
 
 def build(n: int, rng: np.random.Generator, centres: np.ndarray):
     """The synthetic index's parts (manifest, chunks, texts, vectors, window rows): a passage per vector."""
-    from qa.chunking import Chunk
+    from qa.ingest.chunking import Chunk
 
     vectors = clustered(n, rng, centres)
     per_doc = 1000
@@ -106,13 +106,13 @@ def build(n: int, rng: np.random.Generator, centres: np.ndarray):
 
 def write(kind: str, folder: Path, data) -> dict:
     """Write the index through the store `kind`; its build time, size on disk and index type."""
+    from qa.index.store import IndexStore
     from qa.settings import Settings
-    from qa.store import IndexStore
 
     settings = Settings(store=kind, milvus_uri=str(folder / "milvus.db"))
     t = time.perf_counter()
     if kind == "milvus":
-        from qa.milvus_store import MilvusBackend
+        from qa.index.milvus import MilvusBackend
 
         store = MilvusBackend(settings).write(folder, *data, settings.flat_max_vectors)
     else:

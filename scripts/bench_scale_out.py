@@ -39,7 +39,7 @@ PUBLIC = ROOT.parent / "shared" / "eval" / "public"
 
 def corpus_documents():
     """The documents of the public corpora and the seeds, loaded one by one as indexing loads them."""
-    from qa.documents import discover, document_from_bytes
+    from qa.ingest.documents import discover, document_from_bytes
 
     roots = [p for p in sorted(PUBLIC.glob("*/corpus")) if p.is_dir()] + [ROOT / "seeds"]
     files, _ = discover(roots)
@@ -49,7 +49,7 @@ def corpus_documents():
 
 def corpus_sentences() -> list[str]:
     """The sentences of the public corpora and the seeds, as indexing splits them."""
-    from qa.sentences import sentence_spans
+    from qa.text.sentences import sentence_spans
 
     texts = [doc.text[s:e] for doc in corpus_documents() for s, e in sentence_spans(doc.text)]
     return [t for t in texts if t.strip()]
@@ -58,7 +58,7 @@ def corpus_sentences() -> list[str]:
 def driver_rate(settings, embedder) -> dict:
     """What the driver does per document with or without Ray: read, chunk, cut sentence windows (the
     tokenizer counts word pieces; no model runs). Its rate bounds a cluster's ingest rate."""
-    from qa.chunking import chunk_document, sentence_windows
+    from qa.ingest.chunking import chunk_document, sentence_windows
 
     started = time.perf_counter()
     documents = windows = chars = 0
@@ -93,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure only the driver's reading and chunking, into the existing --out")
     args = parser.parse_args(argv)
 
-    from qa.embedding import make_embedder
-    from qa.ray_embedding import RayEmbedder, connect, shutdown
+    from qa.models.embedding import make_embedder
+    from qa.models.ray_embedding import RayEmbedder, connect, shutdown
     from qa.settings import Settings
 
     settings = Settings.from_env()

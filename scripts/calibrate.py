@@ -1,4 +1,4 @@
-"""`make calibrate`: learn the answer-or-refuse score (qa/calibration.py) on the `tune` splits and the dev set.
+"""`make calibrate`: learn the answer-or-refuse score (qa/answer/calibration.py) on the `tune` splits and the dev set.
 
 Every question is answered with refusal by score switched off (QA_ANSWER_THRESHOLD=0), so each answer
 that found support records its features and whether SCORING.md judges it right. A logistic regression
@@ -46,9 +46,9 @@ def answer_tune_splits(settings, sample: int | None, seed: int, names: list[str]
                        with_generator: bool) -> list[dict]:
     """Every row of the tune split of each set in `names` (dev whole, the others a seeded `sample`) answered
     with `settings`, as the report's results rows, each with its `set`. Reports go to `reports`/NAME."""
-    from qa.embedding import make_embedder
-    from qa.evaluation import corpus_assistant, evaluate
-    from qa.generation import make_generator
+    from qa.eval.evaluation import corpus_assistant, evaluate
+    from qa.models.embedding import make_embedder
+    from qa.models.generation import make_generator
 
     embedder = make_embedder(settings)
     generator = make_generator(settings.generator, settings) if with_generator else None
@@ -119,7 +119,7 @@ def balancing_weight(rows: list[dict]) -> float:
 
 def fit(rows: list[dict], features: list[str], max_refused: float = 0.20):
     """The calibration learnt on `rows` over `features`, and its counts at the threshold it chooses."""
-    from qa.calibration import Calibration, fit_logistic
+    from qa.answer.calibration import Calibration, fit_logistic
 
     supported = [r for r in rows if r.get("features")]
     # a feature a row lacks (a back-end that does not tell the model's token scores) counts as its mean
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
                              "cross-validation over the same rows (prints; writes nothing)")
     args = parser.parse_args(argv)
 
-    from qa.calibration import FEATURES, REPLY_FEATURES
+    from qa.answer.calibration import FEATURES, REPLY_FEATURES
 
     rows = collect(args.sample, args.seed, [n.strip() for n in args.sets.split(",") if n.strip()])
     if args.cross_validate:

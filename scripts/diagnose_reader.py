@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.evaluation import corpus_assistant, load_questions, sample_questions, scope_of  # noqa: E402
-from qa.evidence import candidate_sentences, facts_for_prompt  # noqa: E402
-from qa.scoring import entry_matches, normalize, score_answer  # noqa: E402
+from qa.eval.evaluation import corpus_assistant, load_questions, sample_questions, scope_of  # noqa: E402
+from qa.eval.scoring import entry_matches, normalize, score_answer  # noqa: E402
+from qa.retrieve.evidence import candidate_sentences, facts_for_prompt  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 

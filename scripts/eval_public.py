@@ -142,7 +142,7 @@ def update_readme(text: str) -> bool:
 
 def evaluate_mixed(path: Path, assistant_for, folder: Path, sample, seed) -> dict:
     """Evaluate a set whose rows name their corpus: each group against its own index, one summary."""
-    from qa.evaluation import evaluate, load_questions, summarize_run
+    from qa.eval.evaluation import evaluate, load_questions, summarize_run
 
     rows, groups = [], {}
     for q in load_questions(path):
@@ -174,9 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "bench" / "public.json"))
     args = parser.parse_args(argv)
 
-    from qa.embedding import make_embedder
-    from qa.evaluation import corpus_assistant, evaluate
-    from qa.generation import make_generator
+    from qa.eval.evaluation import corpus_assistant, evaluate
+    from qa.models.embedding import make_embedder
+    from qa.models.generation import make_generator
     from qa.settings import Settings
 
     settings = Settings.from_env()

@@ -8,7 +8,7 @@ refusal threshold `span_min_margin` is the margin that maximizes, over these row
 them) while refusing at most `--max-refused` (10 %) of the answerable questions. The curve (share answered,
 accuracy by threshold) is printed and written to bench/span-fit.json with the chosen value; the value is
 then set as `Settings.span_min_margin` by hand, with this file named beside it. The same rows fit
-`span_list_gap`: a question that asks for several things (qa/questions.py) is answered with the spans
+`span_list_gap`: a question that asks for several things (qa/answer/questions.py) is answered with the spans
 its answer recorded (`span_alternatives`) whose margin is within the gap of the best one's, the answer
 rescored by SCORING.md; the gap chosen maximizes right answers + token F1 over the answerable rows
 (-1: never list).
@@ -99,7 +99,7 @@ def both_curve(span_rows: list[dict], both_rows: list[dict], min_margin: float,
     >>> both_curve(s, b, -9.0, [3.0])[0]["set_fast_min"]
     0.5
     """
-    from qa.questions import asks_yes_or_no as yes_or_no
+    from qa.answer.questions import asks_yes_or_no as yes_or_no
 
     generated = {(r["set"], r["id"]): r for r in both_rows}
     pairs = [(r, generated[(r["set"], r["id"])]) for r in span_rows if (r["set"], r["id"]) in generated]
@@ -191,8 +191,8 @@ def list_curve(rows: list[dict], gold: dict, gaps: list[float]) -> list[dict]:
     >>> [(c["gap"], c["right"]) for c in list_curve(rows, {("w", 1): q}, [0.5, 2.0])]
     [(0.5, 0), (2.0, 1)]
     """
-    from qa.questions import asks_for_several, asks_yes_or_no
-    from qa.scoring import score_answer, token_f1
+    from qa.answer.questions import asks_for_several, asks_yes_or_no
+    from qa.eval.scoring import score_answer, token_f1
 
     points = []
     for gap in gaps:
@@ -218,7 +218,7 @@ def list_curve(rows: list[dict], gold: dict, gaps: list[float]) -> list[dict]:
 
 
 def chosen_passage(margins: list, answers: list, weight: float, floor: float) -> int | None:
-    """The passage answered from at this rank weight, as qa/answer.py chooses it: the highest margin less
+    """The passage answered from at this rank weight, as qa/answer/orchestrator.py chooses it: the highest margin less
     weight x rank among those with an answer and a margin of at least `floor` (the refusal margin).
 
     >>> chosen_passage([1.0, 3.0, None], ["a", "b", None], 0.0, -9), chosen_passage([1.0, 3.0], ["a", "b"], 2.5, -9)
@@ -243,7 +243,7 @@ def rank_curve(rows: list[dict], gold: dict, weights: list[float], floor: float)
     >>> [(c["weight"], c["right"]) for c in rank_curve(rows, {("w", 1): q}, [0.0, 2.0], -9.0)]
     [(0.0, 0), (2.0, 1)]
     """
-    from qa.scoring import score_answer, token_f1
+    from qa.eval.scoring import score_answer, token_f1
 
     points = []
     for weight in weights:
@@ -270,7 +270,7 @@ def tune_gold(rows: list[dict]) -> dict:
     """The tune questions of the rows' sets, by (set, id)."""
     from eval_public import SETS
 
-    from qa.evaluation import load_questions
+    from qa.eval.evaluation import load_questions
 
     return {(name, q["id"]): q for name in dict.fromkeys(r["set"] for r in rows)
             for q in load_questions(SETS[name][1]["tune"])}

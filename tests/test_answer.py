@@ -4,15 +4,16 @@ import threading
 
 import pytest
 
-from qa.answer import REFUSAL_TEXT, Answer
-from qa.evidence import candidate_sentences
-from qa.prompt import build_messages
-from qa.questions import answers_the_kind_asked, clean_question
-from qa.text import figures, looks_like_instruction, names
-from qa.verification import trim_unfinished
+from qa.answer.events import Answer
+from qa.answer.orchestrator import REFUSAL_TEXT
+from qa.answer.prompt import build_messages
+from qa.answer.questions import answers_the_kind_asked, clean_question
+from qa.answer.verification import trim_unfinished
 from qa.api import Assistant
 from qa.errors import QAError, QuestionError
-from qa.generation import ScriptedGenerator
+from qa.models.generation import ScriptedGenerator
+from qa.retrieve.evidence import candidate_sentences
+from qa.text.rules import figures, looks_like_instruction, names
 
 
 @pytest.fixture
@@ -102,7 +103,7 @@ def test_injected_instruction_is_never_shown_to_the_model_nor_obeyed(settings, e
 
 
 def test_stream_yields_progress_then_verified_claims_then_the_answer(assistant, reply):
-    from qa.events import Progress, Verified
+    from qa.answer.events import Progress, Verified
 
     reply["text"] = "NC AI built the VAETKI model."
     items = list(assistant.ask_stream("Who built the VAETKI model?"))
@@ -122,7 +123,7 @@ def test_stream_yields_progress_then_verified_claims_then_the_answer(assistant, 
 
 
 def test_raw_stream_adds_the_models_pieces(assistant, reply):
-    from qa.events import Verified
+    from qa.answer.events import Verified
 
     reply["text"] = "NC AI built the VAETKI model."
     items = list(assistant.ask_stream("Who built the VAETKI model?", raw=True))
@@ -133,7 +134,7 @@ def test_raw_stream_adds_the_models_pieces(assistant, reply):
 
 
 def test_a_refusal_streams_no_verified_claim(assistant, reply):
-    from qa.events import Verified
+    from qa.answer.events import Verified
 
     reply["text"] = "Samsung Gauss has 99 billion parameters."
     items = list(assistant.ask_stream("How many parameters does Samsung Gauss have?"))

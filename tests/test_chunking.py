@@ -1,10 +1,9 @@
 import pytest
-
-from qa.chunking import chunk_document, chunk_id, embedding_input, sentence_spans, sentence_windows
-from qa.documents import document_from_text, load_document
-from qa.embedding import HashingEmbedder
-
 from conftest import SEEDS
+
+from qa.ingest.chunking import chunk_document, chunk_id, embedding_input, sentence_spans, sentence_windows
+from qa.ingest.documents import document_from_text, load_document
+from qa.models.embedding import HashingEmbedder
 
 
 def test_sentence_spans_respect_abbreviations_decimals_and_lines():
@@ -51,7 +50,7 @@ def test_a_sentence_longer_than_the_limit_is_cut_to_fit():
 
 def test_real_tokenizer_never_exceeds_what_minilm_reads():
     pytest.importorskip("tokenizers")
-    from qa.embedding import MiniLMEmbedder
+    from qa.models.embedding import MiniLMEmbedder
 
     embedder = MiniLMEmbedder()
     for path in sorted(SEEDS.glob("*.txt")):

@@ -63,12 +63,12 @@ def test_search_without_an_index_exits_2(tmp_path, capsys):
 
 
 def test_internal_failure_exits_1_without_traceback(corpus, tmp_path, capsys, monkeypatch):
-    import qa.indexing
+    import qa.index.sync
 
     def broken(*a, **k):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(qa.indexing, "sync_index", broken)
+    monkeypatch.setattr(qa.index.sync, "sync_index", broken)
     assert main(["index", str(corpus), "--index", str(tmp_path / "idx")]) == 1
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: boom" in err and "Traceback" not in err
@@ -97,8 +97,8 @@ def test_default_index_builds_from_default_corpus(corpus, tmp_path, monkeypatch,
 @pytest.fixture
 def scripted(monkeypatch):
     """`qa ask` with a scripted model: the reply repeats the first fact shown."""
-    from qa.generation import ScriptedGenerator
     import qa.api
+    from qa.models.generation import ScriptedGenerator
 
     def first_fact(messages):
         return messages[-1]["content"].split("\n")[1][3:]

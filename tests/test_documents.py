@@ -1,12 +1,18 @@
 from pathlib import Path
 
 import pytest
-
-from qa.documents import (decode_bytes, discover, document_from_bytes, document_from_text, load_document,
-                          normalize_text, repair_mojibake)
-from qa.errors import DocumentError, QAError
-
 from conftest import SEEDS
+
+from qa.errors import DocumentError, QAError
+from qa.ingest.documents import (
+    decode_bytes,
+    discover,
+    document_from_bytes,
+    document_from_text,
+    load_document,
+    normalize_text,
+    repair_mojibake,
+)
 
 
 @pytest.mark.parametrize("broken, repaired", [

@@ -2,9 +2,9 @@
 import importlib.util
 import json
 
-from qa.generation import ScriptedGenerator
-
 from conftest import ROOT
+
+from qa.models.generation import ScriptedGenerator
 
 
 def _load_script():
@@ -18,12 +18,12 @@ def test_check_split_leaves_no_question_or_id_behind(tmp_path, corpus, monkeypat
     monkeypatch.setenv("QA_EMBEDDER", "hashing")
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
     import qa.api
-    import qa.generation
+    import qa.models.generation
 
     def scripted(name, settings):
         return ScriptedGenerator(lambda m: "Korea has 1,012 industrial robots.")
 
-    monkeypatch.setattr(qa.generation, "make_generator", scripted)
+    monkeypatch.setattr(qa.models.generation, "make_generator", scripted)
     monkeypatch.setattr(qa.api, "make_generator", scripted)  # the assistants load their models by name
     secret_question, secret_id = "How many zebra-secret robots per worker?", "check-id-7f3a"
     split = tmp_path / "check.jsonl"

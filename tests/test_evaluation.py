@@ -3,12 +3,12 @@ import json
 
 import pytest
 
-from qa.answer import Answer, Citation
+from qa.answer.events import Answer, Citation
 from qa.api import Assistant
 from qa.cli import main
-from qa.evaluation import amounts, compare, evaluate, quote_figure_share
-from qa.text import claims_with_markers
-from qa.generation import ScriptedGenerator
+from qa.eval.evaluation import amounts, compare, evaluate, quote_figure_share
+from qa.models.generation import ScriptedGenerator
+from qa.text.rules import claims_with_markers
 
 
 def test_amounts_apply_scales_in_english_and_korean():

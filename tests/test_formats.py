@@ -12,9 +12,9 @@ import pytest
 
 from qa.api import Assistant
 from qa.cli import main
-from qa.documents import document_from_bytes, document_from_text, load_document
 from qa.errors import DocumentError
-from qa.generation import ScriptedGenerator
+from qa.ingest.documents import document_from_bytes, document_from_text, load_document
+from qa.models.generation import ScriptedGenerator
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "tests" / "data" / "docs"
@@ -144,7 +144,7 @@ def test_cli_refuses_a_scanned_pdf_by_name(tmp_path, capsys, monkeypatch):
 
 
 def test_an_older_index_is_rebuilt_with_one_line(settings, embedder, office, capsys):
-    from qa.indexing import open_index, sync_index
+    from qa.index.sync import open_index, sync_index
 
     sync_index(settings.index_dir, [office], embedder, settings)
     generation = next(settings.index_dir.glob("gen-*"))
@@ -158,12 +158,12 @@ def test_an_older_index_is_rebuilt_with_one_line(settings, embedder, office, cap
 
 
 def test_long_work_says_what_it_is_doing(tmp_path, capsys, monkeypatch):
-    import qa.indexing
+    import qa.index.sync
 
     monkeypatch.setenv("QA_EMBEDDER", "hashing")
     monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr(qa.indexing, "LARGE_FILE_BYTES", 1000)
-    monkeypatch.setattr(qa.indexing, "PROGRESS_MIN_TEXTS", 5)
+    monkeypatch.setattr(qa.index.sync, "LARGE_FILE_BYTES", 1000)
+    monkeypatch.setattr(qa.index.sync, "PROGRESS_MIN_TEXTS", 5)
     assert main(["index", str(DOCS / "marren_survey.pdf"), "--index", str(tmp_path / "idx")]) == 0
     err = capsys.readouterr().err
     assert "reading marren_survey.pdf" in err and "embedding 8 sentences of 1" in err

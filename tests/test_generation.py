@@ -7,9 +7,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-import qa.models as models
-from qa.generation import GenerationError, OpenAIGenerator, ScriptedGenerator, _cut_at_stop, make_generator
-from qa.models import ModelError, resolve_model, verified_file
+import qa.models.profiles as models
+from qa.models.generation import GenerationError, OpenAIGenerator, ScriptedGenerator, _cut_at_stop, make_generator
+from qa.models.profiles import ModelError, resolve_model, verified_file
 
 
 class FakeChatServer(BaseHTTPRequestHandler):
@@ -122,7 +122,7 @@ def test_wrong_parts_are_refused_and_nothing_is_left(settings, tmp_path, monkeyp
 
 
 def test_a_profile_whose_packages_are_missing_says_which(settings, monkeypatch):
-    from qa.packages import ModelPackageMissing
+    from qa.models.packages import ModelPackageMissing
 
     def missing(module):
         raise ModelPackageMissing(f"model package {module} is not installed")
@@ -166,7 +166,7 @@ class _SureGenerator:
 def test_the_reply_cache_keeps_the_models_token_scores(tmp_path):
     import json
 
-    from qa.generation import CachedGenerator, reply_scores
+    from qa.models.generation import CachedGenerator, reply_scores
 
     inner = _SureGenerator("330 metres", [-0.5, -0.1])
     cached = CachedGenerator(inner, tmp_path)

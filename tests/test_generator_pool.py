@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from qa.generation import GenerationError, GeneratorPool, OpenAIGenerator, make_generator
+from qa.models.generation import GenerationError, GeneratorPool, OpenAIGenerator, make_generator
 
 REPLY = ["Korea ", "climbed ", "seven ", "spots."]
 ASK = [{"role": "user", "content": "How far did Korea climb?"}]
@@ -97,7 +97,7 @@ def test_concurrent_replies_go_to_the_least_busy_server(servers):
 def test_a_dead_server_is_skipped_with_a_log_line_then_retried(servers, caplog):
     dead, alive = servers("error", "ok")
     pool = _pool([dead, alive], retry_after=0.3)
-    with caplog.at_level(logging.WARNING, logger="qa.generation"):
+    with caplog.at_level(logging.WARNING, logger="qa.models.generation"):
         for _ in range(4):
             assert "".join(pool.stream(ASK)) == "".join(REPLY)
     assert dead.requests == 1 and alive.requests == 4  # tried once, then skipped

@@ -1,14 +1,14 @@
 """Follow-ups, conflicting figures and Korean questions, with a scripted model."""
 import pytest
 
-from qa.questions import is_scoped
+from qa.answer.conflicts import asked_currency, focus_of
+from qa.answer.followups import rewrite_followup, subject_of
+from qa.answer.questions import is_scoped
+from qa.answer.translation import CONTEXT_SYSTEM, TRANSLATE_SYSTEM
 from qa.api import Assistant
-from qa.conflicts import asked_currency, focus_of
-from qa.followups import rewrite_followup, subject_of
-from qa.generation import ScriptedGenerator
-from qa.korean import KOREAN_REFUSAL, korean_amount, korean_answer, korean_number
-from qa.translation import CONTEXT_SYSTEM, TRANSLATE_SYSTEM
-from qa.scoring import hangul_share
+from qa.eval.scoring import hangul_share
+from qa.models.generation import ScriptedGenerator
+from qa.text.korean import KOREAN_REFUSAL, korean_amount, korean_answer, korean_number
 
 H = lambda q, a="...": [(q, a)]  # noqa: E731
 
@@ -119,7 +119,7 @@ def korean_model(translations: dict[str, str], reply: str) -> ScriptedGenerator:
 
 
 def test_no_glossary_is_left():
-    import qa.korean as korean
+    import qa.text.korean as korean
 
     assert not hasattr(korean, "GLOSSARY") and not hasattr(korean, "english_query")
 

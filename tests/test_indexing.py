@@ -3,8 +3,8 @@ import os
 import pytest
 
 from qa.errors import DocumentError, QAError
-from qa.indexing import is_stale, open_index, sync_index
-from qa.store import IndexStore
+from qa.index.store import IndexStore
+from qa.index.sync import is_stale, open_index, sync_index
 
 
 def _sync(settings, embedder, roots, base=True, **kw):
@@ -121,3 +121,34 @@ def test_the_same_file_added_twice_adds_no_duplicate_passages(settings, embedder
     a.add([corpus / "robots.txt"])
     assert len(a.store.chunks) == chunks
     assert sorted(d["id"] for d in a.documents()) == ["budget.txt", "models.md", "robots.txt"]
+
+
+@pytest.mark.parametrize("module, rebuilds", [("text/analyzer.py", True), ("ingest/chunking.py", True),
+                                              ("index/lexical.py", True), ("answer/prompt.py", False)])
+def test_changing_the_code_that_shapes_stored_text_or_terms_rebuilds_the_index(settings, embedder, corpus, capsys,
+                                                                                monkeypatch, tmp_path, module,
+                                                                                rebuilds):
+    """The index's pipeline hash covers every module of ingest/ and text/ and the BM25 corpus: one byte
+    changed in any of them makes an index built before stale; answering code does not."""
+    import shutil
+    from pathlib import Path
+
+    import qa.index.sync as sync
+
+    package = Path(sync.__file__).resolve().parents[1]
+    copy = tmp_path / "qa"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("data", "__pycache__"))
+    copies = [copy / p.relative_to(package) for p in sync.pipeline_modules()]
+    monkeypatch.setattr(sync, "pipeline_modules", lambda: copies)
+    assert sync._pipeline_version() == sync.PIPELINE_VERSION  # the same bytes, the same hash
+    _sync(settings, embedder, [corpus], base=False)
+    capsys.readouterr()
+
+    with open(copy / module, "a", encoding="utf-8") as f:
+        f.write("\n# changed\n")
+    monkeypatch.setattr(sync, "PIPELINE_VERSION", sync._pipeline_version())
+    calls = embedder.calls
+    sync.open_index(settings.index_dir, embedder, settings)
+    said = capsys.readouterr().err
+    assert ("built with other settings; rebuilding" in said) is rebuilds
+    assert (embedder.calls > calls) is rebuilds

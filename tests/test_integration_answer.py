@@ -3,13 +3,12 @@ import re
 import shutil
 
 import pytest
+from conftest import SEEDS
 
-from qa.answer import Answer
-from qa.text import figures
+from qa.answer.events import Answer
 from qa.api import Assistant
 from qa.settings import Settings
-
-from conftest import SEEDS
+from qa.text.rules import figures
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +23,7 @@ def seeds_assistant(tmp_path_factory):
 
 
 def test_default_model_is_verified_and_loads(seeds_assistant):
-    from qa.models import DEFAULT_GGUF_SHA256, resolve_model, sha256_file
+    from qa.models.profiles import DEFAULT_GGUF_SHA256, resolve_model, sha256_file
 
     spec = resolve_model("default", seeds_assistant.settings)
     assert sha256_file(spec.path) == DEFAULT_GGUF_SHA256
@@ -32,7 +31,7 @@ def test_default_model_is_verified_and_loads(seeds_assistant):
 
 
 def test_llama_cpp_tells_how_sure_the_model_was(seeds_assistant):
-    from qa.generation import reply_scores
+    from qa.models.generation import reply_scores
 
     generator = seeds_assistant.generator()
     messages = [{"role": "user", "content": "Reply with the word yes."}]
@@ -86,7 +85,7 @@ def test_questions_the_documents_do_not_answer_are_refused(seeds_assistant, ques
 
 
 def test_stream_shows_progress_then_verified_claims(seeds_assistant):
-    from qa.events import Progress, Verified
+    from qa.answer.events import Progress, Verified
 
     items = list(seeds_assistant.ask_stream("How many AI patent applications per 100,000 people does Korea file?"))
     assert isinstance(items[-1], Answer) and "14.31" in items[-1].text
@@ -114,7 +113,7 @@ def test_an_instruction_hidden_in_a_document_is_not_obeyed(tmp_path):
 
 
 def test_transformers_backend_runs_the_light_model():
-    from qa.generation import TransformersGenerator, make_generator
+    from qa.models.generation import TransformersGenerator, make_generator
 
     settings = Settings.from_env({}, backend="transformers")
     g = make_generator("light", settings)
@@ -146,7 +145,7 @@ def test_conflicting_figures_with_the_real_model(seeds_assistant):
 
 
 def test_korean_question_with_the_real_model(seeds_assistant):
-    from qa.scoring import hangul_share
+    from qa.eval.scoring import hangul_share
 
     # (the glossary's dev question "...첫 발표회는 어디서 열렸어?" is refused now: its translation loses the words
     # of the sentence that answers it; measured accuracy is in the README, not here)
@@ -163,8 +162,8 @@ def test_follow_up_with_the_real_model(seeds_assistant):
 
 
 def test_the_1_5b_profile_is_assembled_verified_and_answers(tmp_path):
-    from qa.generation import make_generator
-    from qa.models import SPLIT_MODELS, resolve_model, sha256_file
+    from qa.models.generation import make_generator
+    from qa.models.profiles import SPLIT_MODELS, resolve_model, sha256_file
 
     settings = Settings.from_env({})
     spec = resolve_model("1.5b", settings)

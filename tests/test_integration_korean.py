@@ -4,12 +4,11 @@ Korean, citing the English sentence."""
 import shutil
 
 import pytest
+from conftest import ROOT
 
 from qa.api import Assistant
-from qa.korean import hangul_share
 from qa.settings import Settings
-
-from conftest import ROOT
+from qa.text.korean import hangul_share
 
 pytestmark = pytest.mark.integration
 KOREAN_DOCS = ROOT / "tests" / "data" / "korean_docs"

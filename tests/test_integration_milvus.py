@@ -5,13 +5,12 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import DEV, ROOT, SEEDS
 
 from qa.api import Assistant
-from qa.embedding import make_embedder
-from qa.evaluation import load_questions, sample_questions, scope_of
+from qa.eval.evaluation import load_questions, sample_questions, scope_of
+from qa.models.embedding import make_embedder
 from qa.settings import Settings
-
-from conftest import DEV, ROOT, SEEDS
 
 pytestmark = pytest.mark.integration
 pytest.importorskip("pymilvus")
@@ -54,7 +53,7 @@ def test_milvus_finds_the_passages_faiss_finds(name, embedder, tmp_path):
 def test_dev_answers_on_milvus_match_faiss_within_one(embedder, tmp_path):
     """The dev set answered through both stores. The generator is greedy, so its replies are kept by
     prompt for this test only: a question whose prompt is the same on both stores is generated once."""
-    from qa.evaluation import evaluate
+    from qa.eval.evaluation import evaluate
 
     base = Settings.from_env({}, data_dir=tmp_path / "data", cache_dir=tmp_path / "cache",
                              generation_cache_dir=str(tmp_path / "replies"))

@@ -3,13 +3,12 @@ import os
 
 import numpy as np
 import pytest
+from conftest import DEV, SEEDS
 
 from qa.api import Assistant, search
-from qa.embedding import MiniLMEmbedder
-from qa.evaluation import evaluate_retrieval
+from qa.eval.evaluation import evaluate_retrieval
+from qa.models.embedding import MiniLMEmbedder
 from qa.settings import Settings
-
-from conftest import DEV, SEEDS
 
 pytestmark = pytest.mark.integration
 
@@ -59,7 +58,7 @@ def test_module_search_resolves_relative_index_paths(seeds_assistant, monkeypatc
 
 
 def test_onnx_embedder_gives_the_same_vectors_as_sentence_transformers(tmp_path):
-    from qa.embedding import OnnxMiniLMEmbedder
+    from qa.models.embedding import OnnxMiniLMEmbedder
 
     texts = ["Korea has 1,012 robots per 10,000 workers.", "짧은 문장", "x " * 300, "The first major presentation."]
     onnx = OnnxMiniLMEmbedder(tmp_path / "cache")

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from qa.api import Assistant
-from qa.embedding import make_embedder
-from qa.span_reader import SpanReader, WordPieces, batch_arrays, encode_windows
+from qa.models.embedding import make_embedder
+from qa.models.span_reader import SpanReader, WordPieces, batch_arrays, encode_windows
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +34,7 @@ def test_onnx_reads_as_the_pytorch_network_does(reader):
     import torch
     from safetensors.torch import load_file
 
-    from qa.span_model import SpanModel
+    from qa.models.span_model import SpanModel
 
     model = SpanModel.from_base()
     model.load_shipped(load_file(str(reader.weights)))

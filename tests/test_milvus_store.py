@@ -9,14 +9,13 @@ import textwrap
 
 import numpy as np
 import pytest
+from conftest import ROOT, SEEDS
 
 from qa.errors import IndexWriteError, QAError
-from qa.indexing import load_base, open_index, store_backend, sync_index
-from qa.retrieval import Retriever
+from qa.index.store import IndexStore
+from qa.index.sync import load_base, open_index, store_backend, sync_index
+from qa.retrieve.retrieval import Retriever
 from qa.settings import Settings
-from qa.store import IndexStore
-
-from conftest import ROOT, SEEDS
 
 pytestmark = pytest.mark.integration  # a real engine: `make test` fails if pymilvus is missing
 pytest.importorskip("pymilvus")
@@ -151,9 +150,9 @@ def test_a_failed_write_keeps_the_previous_generation(milvus, embedder, corpus, 
 KILLER = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
-    from qa.embedding import HashingEmbedder
-    from qa.indexing import load_base, sync_index
-    from qa.milvus_store import MilvusBackend
+    from qa.models.embedding import HashingEmbedder
+    from qa.index.sync import load_base, sync_index
+    from qa.index.milvus import MilvusBackend
     from qa.settings import Settings
 
     settings = Settings.from_env({}, index_dir=Path(sys.argv[1]), data_dir=Path(sys.argv[1]) / "data",
@@ -210,9 +209,9 @@ def test_a_damaged_generation_is_rebuilt_from_its_sources(milvus, embedder, corp
 
 
 def test_the_default_store_is_faiss_and_needs_no_milvus():
-    code = ("import sys; from qa.settings import Settings; from qa.indexing import store_backend; "
+    code = ("import sys; from qa.settings import Settings; from qa.index.sync import store_backend; "
             "assert store_backend(Settings.from_env({})).kind == 'faiss'; "
-            "import qa.api, qa.indexing, qa.retrieval; assert 'pymilvus' not in sys.modules")
+            "import qa.api, qa.index.sync, qa.retrieve.retrieval; assert 'pymilvus' not in sys.modules")
     run = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT)},
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr

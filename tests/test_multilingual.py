@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from qa.api import Assistant
-from qa.embedding import multilingual_embedder
-from qa.indexing import open_index, sync_index
-from qa.retrieval import Retriever
-from qa.store import IndexStore
+from qa.index.store import IndexStore
+from qa.index.sync import open_index, sync_index
+from qa.models.embedding import multilingual_embedder
+from qa.retrieve.retrieval import Retriever
 
 KOREAN = ("해솔시 트램 개통\n\n해솔시의 첫 트램 바다선이 2024년 3월 18일 운행을 시작했다. 바다선은 해솔역에서 은모래해변역까지 "
           "14.2km를 잇는다. 사업비는 모두 3,060억 원이 들었다.\n")

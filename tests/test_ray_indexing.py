@@ -9,16 +9,14 @@ import sys
 
 import numpy as np
 import pytest
-
-from qa.embedding import make_embedder
-from qa.errors import QAError
-from qa.indexing import sync_index
-from qa.ray_embedding import EmbeddingCheckpoint, check_address, checkpoint_dir, text_keys
-from qa.store import IndexStore
-
+import ray  # noqa: F401  (not skipped: without Ray this module fails to collect, so `make test` fails)
 from conftest import ROOT, SEEDS
 
-import ray  # noqa: F401  (not skipped: without Ray this module fails to collect, so `make test` fails)
+from qa.errors import QAError
+from qa.index.store import IndexStore
+from qa.index.sync import sync_index
+from qa.models.embedding import make_embedder
+from qa.models.ray_embedding import EmbeddingCheckpoint, check_address, checkpoint_dir, text_keys
 
 pytestmark = pytest.mark.integration  # a real Ray cluster and the real embedder
 
@@ -139,7 +137,7 @@ def test_ray_indexes_into_milvus_too(settings, tmp_path):
     assert proc.returncode == 0, err
     assert "on 2 Ray worker(s)" in err and "-> Milvus FLAT at " in out
     milvus = dataclasses.replace(settings, store="milvus", multilingual_embedder="off")
-    from qa.indexing import store_backend
+    from qa.index.sync import store_backend
 
     through_ray = store_backend(milvus).load(index_dir)
     local, _ = sync_index(tmp_path / "faiss-index", [SEEDS], make_embedder(milvus),

@@ -5,9 +5,9 @@ import dataclasses
 
 import pytest
 
+from qa.answer.calibration import Calibration
 from qa.api import Assistant
-from qa.calibration import Calibration
-from qa.generation import ScriptedGenerator
+from qa.models.generation import ScriptedGenerator
 
 
 def ask(settings, embedder, folder, reply, question, **kwargs):
@@ -92,7 +92,7 @@ def test_table_rows_reach_the_model_with_their_column_labels(settings, embedder,
 
 
 def test_the_committed_calibration_reads_the_features_the_reader_computes(settings, embedder, town):
-    from qa.calibration import FEATURES
+    from qa.answer.calibration import FEATURES
 
     model = Calibration.load()
     assert model.features == list(FEATURES) and 0.0 < model.threshold < 1.0
@@ -129,7 +129,7 @@ def test_a_generator_passed_in_gets_no_cascade(settings, embedder, town):
 
 
 def test_no_cascade_escalates_to_the_profile_already_answering(settings, town, embedder):
-    from qa.models import DEFAULT_PROFILE
+    from qa.models.profiles import DEFAULT_PROFILE
 
     # "default" names DEFAULT_PROFILE: escalating from it to itself would ask the same model twice
     same = dataclasses.replace(settings, generator="default", escalate_generator=DEFAULT_PROFILE)
@@ -141,7 +141,7 @@ def test_no_cascade_escalates_to_the_profile_already_answering(settings, town, e
 
 
 def test_weighted_rows_pull_the_fit_their_way():
-    from qa.calibration import fit_logistic
+    from qa.answer.calibration import fit_logistic
 
     # the same feature value is right once and wrong once; weighing the wrong row more lowers P(right)
     x, y = [[0.0], [1.0], [1.0], [2.0]], [0, 1, 0, 1]

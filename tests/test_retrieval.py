@@ -1,7 +1,8 @@
 import pytest
 
 from qa.api import Assistant
-from qa.retrieval import Analyzer, rrf_fuse
+from qa.retrieve.retrieval import rrf_fuse
+from qa.text.analyzer import Analyzer
 
 
 def test_analyzer_numbers_stems_and_stopwords():

@@ -1,14 +1,16 @@
 """Bad input never escapes as anything but a `qa.QAError`: property-based tests over random text and bytes."""
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from qa.questions import clean_question
+from qa.answer.questions import clean_question
 from qa.api import Assistant
-from qa.chunking import chunk_document, sentence_spans
-from qa.documents import document_from_bytes, normalize_text
-from qa.embedding import HashingEmbedder
 from qa.errors import QAError
-from qa.generation import ScriptedGenerator
+from qa.ingest.chunking import chunk_document, sentence_spans
+from qa.ingest.documents import document_from_bytes, normalize_text
+from qa.models.embedding import HashingEmbedder
+from qa.models.generation import ScriptedGenerator
 
 FAST = hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

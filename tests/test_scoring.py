@@ -1,7 +1,7 @@
 """Every rule of SCORING.md on hand-made cases."""
 import pytest
 
-from qa.scoring import entry_matches, hangul_share, normalize, score_answer, summarize, text_refuses
+from qa.eval.scoring import entry_matches, hangul_share, normalize, score_answer, summarize, text_refuses
 
 
 def q(kind, answers):

@@ -7,12 +7,17 @@ import pytest
 from qa.api import Assistant
 from qa.cli import main
 from qa.errors import QAError
-from qa.evaluation import (corpus_index_dir, evaluate, evaluate_retrieval, load_questions, sample_questions,
-                           scope_of)
-from qa.generation import ScriptedGenerator
-from qa.store import _search_params
-from qa.scoring import summarize, token_f1
-from qa.store import build_faiss
+from qa.eval.evaluation import (
+    corpus_index_dir,
+    evaluate,
+    evaluate_retrieval,
+    load_questions,
+    sample_questions,
+    scope_of,
+)
+from qa.eval.scoring import summarize, token_f1
+from qa.index.faiss_index import build_faiss, search_params
+from qa.models.generation import ScriptedGenerator
 
 
 @pytest.fixture
@@ -58,7 +63,7 @@ def test_restricted_search_on_an_ivf_index_returns_only_allowed_ids():
     index = build_faiss(vectors, "IVF64,SQ8")
     allowed = np.arange(100, 3000, 97, dtype=np.int64)
     query = vectors[5:6]
-    scores, hits = index.search(query, 5, params=_search_params(index, allowed))
+    scores, hits = index.search(query, 5, params=search_params(index, allowed))
     assert set(hits[0]) <= set(allowed)
     exact = allowed[np.argsort(-(vectors[allowed] @ query[0]))[:5]]
     assert len(set(hits[0]) & set(exact)) >= 4  # 8-bit quantized scores may swap a near tie

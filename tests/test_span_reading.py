@@ -10,8 +10,8 @@ import pytest
 
 from qa.api import Assistant
 from qa.errors import QAError
-from qa.generation import ScriptedGenerator
-from qa.span_reader import ReaderMissing, SpanAnswer, verified_weights, widen_to_words
+from qa.models.generation import ScriptedGenerator
+from qa.models.span_reader import ReaderMissing, SpanAnswer, verified_weights, widen_to_words
 
 
 class FakeSpanReader:
@@ -204,7 +204,7 @@ def test_widen_to_words_never_cuts_a_word():
 
 
 def test_the_eval_cache_keys_on_the_reader_and_calibration_files(settings, tmp_path):
-    from qa.evaluation import _model_files_version
+    from qa.eval.evaluation import _model_files_version
 
     folder = tmp_path / "reader"
     folder.mkdir()

@@ -5,8 +5,10 @@ import numpy as np
 import pytest
 
 from qa.errors import IndexUnavailable, IndexWriteError
-from qa.indexing import open_index, sync_index
-from qa.store import CURRENT, FORMAT_VERSION, CorruptIndex, IndexStore, build_faiss, choose_index_spec, nprobe_for
+from qa.index.faiss_index import build_faiss, choose_index_spec, nprobe_for
+from qa.index.records import CorruptIndex
+from qa.index.store import CURRENT, FORMAT_VERSION, IndexStore
+from qa.index.sync import open_index, sync_index
 
 
 def _build(settings, embedder, corpus):

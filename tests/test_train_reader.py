@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.reader_data import default_train_dir, load_rows, split_rows
-from qa.models import sha256_file
-from qa.span_reader import MANIFEST_FILE, READER_DIR, WEIGHTS_FILE, verified_weights
+from qa.models.profiles import sha256_file
+from qa.models.reader_data import default_train_dir, load_rows, split_rows
+from qa.models.span_reader import MANIFEST_FILE, READER_DIR, WEIGHTS_FILE, verified_weights
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "train_reader.py"

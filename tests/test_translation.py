@@ -1,6 +1,6 @@
 """The language rewriter: what it sends the model, what it accepts back, and what it remembers."""
-from qa.generation import ScriptedGenerator
-from qa.translation import CONTEXT_SYSTEM, TRANSLATE_SYSTEM, QuestionTranslator, clean_translation
+from qa.answer.translation import CONTEXT_SYSTEM, TRANSLATE_SYSTEM, QuestionTranslator, clean_translation
+from qa.models.generation import ScriptedGenerator
 
 
 class Recording(ScriptedGenerator):

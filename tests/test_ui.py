@@ -4,15 +4,14 @@ import sys
 from types import SimpleNamespace
 
 import pytest
-
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT))
 import ui  # noqa: E402
-
-from qa.answer import Answer, Citation  # noqa: E402
-from qa.generation import ScriptedGenerator  # noqa: E402
-from qa.retrieval import Passage  # noqa: E402
+from qa.answer.events import Answer, Citation  # noqa: E402
+from qa.api import safe_name  # noqa: E402
+from qa.models.generation import ScriptedGenerator  # noqa: E402
+from qa.retrieve.retrieval import Passage  # noqa: E402
 
 
 @pytest.mark.parametrize("name, expected", [
@@ -24,11 +23,11 @@ from qa.retrieval import Passage  # noqa: E402
     ("<script>.txt", "script_.txt"),
 ])
 def test_safe_name(name, expected):
-    assert ui.safe_name(name) == expected
+    assert safe_name(name) == expected
 
 
 def test_safe_name_limits_length():
-    assert len(ui.safe_name("a" * 500 + ".txt")) <= 100 and ui.safe_name("a" * 500 + ".txt").endswith(".txt")
+    assert len(safe_name("a" * 500 + ".txt")) <= 100 and safe_name("a" * 500 + ".txt").endswith(".txt")
 
 
 def _answer(text, refused=False, quote="robots <b>1,012</b>"):
@@ -124,7 +123,7 @@ def test_bad_uploads_give_a_message_and_change_nothing(app, tmp_path, name, data
 
 
 def test_oversized_upload_is_refused(app, tmp_path):
-    app.settings = app.settings.__class__(**{**app.settings.__dict__, "max_file_bytes": 100})
+    app.settings = app.assistant.settings = app.settings.__class__(**{**app.settings.__dict__, "max_file_bytes": 100})
     message, _, _, _ = app.upload([_file(tmp_path, "big.txt", b"word " * 100)], progress=lambda *a, **k: None)
     assert "over the 100-byte limit" in message
 

@@ -1,0 +1,1 @@
+"""Answering a question from retrieved passages: reading, verifying, composing the cited answer."""

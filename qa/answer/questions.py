@@ -1,0 +1,152 @@
+"""What a question is and what it asks for: cleaning user input, the kind of answer it needs (a figure, a
+date, a name), whether it fixes its own scope. English rules; the words are data in `qa/text/language.py`
+where they are shared.
+
+Example:
+    >>> clean_question("  How big\\x00 is it?\\n", 100)
+    'How big is it?'
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from qa.errors import QuestionError
+from qa.text.language import AUXILIARY_VERBS, FUNCTION_WORDS, LISTING_WORDS, MONTHS, NOT_PLURAL_ENDINGS
+from qa.text.rules import figures, names
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_question(question: object, max_chars: int) -> str:
+    """The question with control characters removed and white space folded; `QuestionError` when unusable."""
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    if len(question) > max_chars:
+        raise QuestionError(f"the question is {len(question):,} characters long; the limit is {max_chars:,}")
+    text = " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFC", question)).split())
+    if not text:
+        raise QuestionError("the question is empty")
+    if not re.search(r"\w", text):
+        raise QuestionError("the question has no words")
+    return text
+
+
+# What a question asks for. An answer that does not hold that kind of thing does not answer it, however
+# well its words match: "How many moons does Mars have?" needs a figure, "What is X called?" a name.
+ASKS_NUMBER = re.compile(
+    r"\bhow (many|much|big|large|long|far|old|fast|high|small)\b|\bwhat (percentage|percent|share|number|amount|"
+    r"size|fines?|penalt\w*|cost|price|budget|salary|revenue)\b|\bby how\b", re.IGNORECASE)
+_ASKS_DATE = re.compile(r"\bwhen (did|does|do|is|was|will|were|are|has|had|can|could|should)\b|"
+                        r"\bwhat (year|date|month|day|time)\b|\bin which year\b", re.IGNORECASE)
+_ASKS_NAMING = re.compile(r"\b(called|named|name of|the name)\b", re.IGNORECASE)
+_NAMES_SOMETHING = re.compile(r"\b(called|named|dubbed|known as|titled|branded|nicknamed)\b|(?-i:[\"“‘]|(?<!\w)')[A-Z]",
+                              re.IGNORECASE)
+_ASKS_NAME = re.compile(r"^\s*who\b|\bwhich (\w+ )?(company|companies|firm|agency|organi[sz]ation|ministry|"
+                        r"publication|country|countries|analyst|university|person|people|team|teams|model|models|city)\b",
+                        re.IGNORECASE)
+# A date of any period: a year of three or four digits (or a decade, "1990s"), a century, a month, a
+# relative date.
+_DATE = re.compile(r"(?<![\d,.$€£¥₩])\b\d{3,4}s?\b(?![,.]\d)|\b\d{1,2}(st|nd|rd|th) century\b|\b(" + "|".join(MONTHS) +
+                   r")\b|\b(last|next|this) (year|month|week)\b|\bago\b|\b(today|yesterday)\b", re.IGNORECASE)
+
+
+def asks_yes_or_no(question: str) -> bool:
+    """True for a question that starts with an auxiliary verb ("Does it leak?").
+
+    >>> asks_yes_or_no("Does it leak?"), asks_yes_or_no("What does it cost?")
+    (True, False)
+    """
+    first = re.match(r"\W*(\w+)", question)
+    return bool(first) and first.group(1).lower() in AUXILIARY_VERBS
+
+
+_ASKED_NOUN = re.compile(r"\b(?:what|which|how many|how much)\s+(?:(?:type|kind|sort|form)s?\s+of\s+)?([^\W\d_]+)",
+                         re.IGNORECASE)
+
+
+def asked_noun(question: str) -> str | None:
+    """The noun that names what the question asks for: "What type of language…" -> "language", "How many
+    pounds…" -> "pounds"; None when the question word is followed by a verb or a function word.
+
+    >>> asked_noun("What type of language is Latin?"), asked_noun("Which tenses exist?"), asked_noun("What is it?")
+    ('language', 'tenses', None)
+    """
+    m = _ASKED_NOUN.search(question)
+    if m is None or m.group(1).lower() in FUNCTION_WORDS | AUXILIARY_VERBS:
+        return None
+    return m.group(1)
+
+
+_QUESTION_WORD = re.compile(r"\b(?:what|which)\s+(?:(?:are|were)\s+)?(?:the\s+)?", re.IGNORECASE)
+
+
+def asks_for_several(question: str) -> bool:
+    """True when the question asks for several things: a listing word ("respectively"), or a plural noun in
+    the words after its question word ("Which tenses make up ...", "What financial items does it consist
+    of?", "What are the contract types?"); never "how many".
+
+    >>> asks_for_several("Which tenses make up the perfect system?"), asks_for_several("What are the contract types?")
+    (True, True)
+    >>> asks_for_several("What was revenue in 2018 and 2019 respectively?"), asks_for_several("How many tenses are there?")
+    (True, False)
+    >>> asks_for_several("What class is it in?"), asks_for_several("What is the company's main cost?")
+    (False, False)
+    """
+    words = [w.lower() for w in re.findall(r"[\w'’-]+", question)]
+    if set(words) & LISTING_WORDS:
+        return True
+    if re.match(r"\W*how\s+(many|much)\b", question, re.IGNORECASE):
+        return False
+    m = _QUESTION_WORD.search(question)
+    if m is None:
+        return False
+    phrase = []
+    for word in re.findall(r"[\w'’-]+", question[m.end():])[:4]:  # the noun phrase it asks about
+        if word.lower() in FUNCTION_WORDS | AUXILIARY_VERBS:
+            break
+        phrase.append(word)
+    return any(_plural(w) for w in phrase)
+
+
+def _plural(word: str) -> bool:
+    """A word spelled as an English plural noun ("tenses", "types"; not "class", "bonus", "its")."""
+    w = word.lower()
+    return len(w) > 3 and w.endswith("s") and not w.endswith(NOT_PLURAL_ENDINGS) and w not in FUNCTION_WORDS
+
+
+def asks_for_number(question: str) -> bool:
+    """True when the question asks for a figure ("how many", "what percentage"...)."""
+    return ASKS_NUMBER.search(question) is not None
+
+
+def answers_the_kind_asked(question: str, answer: str) -> bool:
+    """True when `answer` holds the kind of thing the question asks for (a figure, a date, a name).
+
+    >>> answers_the_kind_asked("How many moons does Mars have?", "Mars is a red planet.")
+    False
+    >>> [answers_the_kind_asked("When was it built?", a) for a in ("in 1066", "the 13th century", "long ago", "$250")]
+    [True, True, True, False]
+    """
+    if ASKS_NUMBER.search(question) and not (figures(answer) - figures(question)):
+        return False
+    if _ASKS_DATE.search(question) and not _DATE.search(answer):
+        return False
+    if _ASKS_NAMING.search(question) and not _NAMES_SOMETHING.search(answer):
+        return False
+    if _ASKS_NAME.search(question) and not (names(answer) - names(question)):
+        return False
+    return True
+
+
+_SCOPE = re.compile(r"\b(after|before|since|until|during|compared|first|last|initial|final|left|remaining|"
+                    r"currently|now|previous|next)\b|\b(in|by|of|for) \d{3,4}\b(?![,.]\d)", re.IGNORECASE)
+
+
+def is_scoped(question: str) -> bool:
+    """True when a question fixes a date, stage or comparison: it then has one answer, not several.
+
+    >>> is_scoped("How many teams were left after the first evaluation?"), is_scoped("How many moons does Jupiter have?")
+    (True, False)
+    """
+    return bool(_SCOPE.search(question))

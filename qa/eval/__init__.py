@@ -1,0 +1,1 @@
+"""Scoring answers against gold answers, evaluation runs and their reports."""

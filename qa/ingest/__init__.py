@@ -1,0 +1,1 @@
+"""Loading documents: file formats, normalized text and titles, chunks."""

@@ -1,0 +1,1 @@
+"""Text rules and language data: sentences, words, names, figures, Korean."""
