@@ -99,7 +99,7 @@ def compose(statements: Sequence[Statement], retrieval: Retrieval, prefix: str =
 def compose_claims(statements: Sequence[Statement], retrieval: Retrieval, prefix: str = "",
                    locate: Locate | None = None) -> tuple[list[tuple[str, list[Citation]]], list[Citation]]:
     """Each claim's text with its marker (the first one after `prefix`) and the citation it points at, and
-    all the citations numbered by first use; `compose` joins the claims. `locate` (the store's) names the
+    all the citations numbered by first use; `compose` joins the claims. `locate` (the retriever's) names the
     page or heading of each quote."""
     citations: list[Citation] = []
     index: dict[int, int] = {}  # window -> n

@@ -100,7 +100,7 @@ class Reader:
     @staticmethod
     def named_cell(question: str, phrase: str, sentence: Sentence) -> str:
         """A figure read from a table row, moved to the cell whose column the question names when the model
-        took a neighbouring column's ("in 2018?" answered with the 2019 cell; qa/text/rules.py `cell_named`)."""
+        took a neighbouring column's ("in 2018?" answered with the 2019 cell; qa/text/tables.py `cell_named`)."""
         named = cell_named(question, sentence.text)
         cells = table_cells(sentence.text) or []
         if named is None or not figures(phrase) or figures(named) == figures(phrase):

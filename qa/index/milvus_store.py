@@ -8,6 +8,8 @@ from typing import Collection
 import numpy as np
 
 from qa.errors import QAError
+from qa.index.faiss_index import nprobe_for
+from qa.index.records import CorruptIndex
 from qa.index.store import IndexStore
 
 FETCH_IDS = 1000  # ids one query asks for

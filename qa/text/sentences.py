@@ -1,7 +1,7 @@
 """Sentence boundaries: one rule for the chunker, the evidence and the model's replies.
 
-Part of what decides an index's contents: `qa/index/sync.py` hashes this file (and `qa/text/language.py`), so a
-change here makes older indexes stale.
+Part of what decides an index's contents: `qa/index/sync.py` hashes every module of `qa/text/` and `qa/ingest/`,
+so a change here makes older indexes stale.
 """
 from __future__ import annotations
 
