@@ -13,6 +13,7 @@ import re
 import sys
 import threading
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no network calls
@@ -48,17 +49,35 @@ CSS = """
 #qa-viewer mark { background: var(--color-accent-soft); color: var(--body-text-color); }
 #qa-viewer .qa-page { display: block; color: var(--body-text-color-subdued); font-size: 0.8em; margin: 6px 0 2px; }
 .qa-hidden { display: none !important; }
+.qa-file { color: var(--body-text-color-subdued); font-weight: normal; font-size: 0.8em; }
+#qa-docs .qa-table { max-height: 460px; overflow-y: auto; overflow-x: hidden; border: 1px solid var(--border-color-primary);
+                     border-radius: 8px; background: var(--block-background-fill); }
+#qa-docs table { width: 100%; border-collapse: collapse; font-family: var(--font); font-size: 0.85em; line-height: 1.3;
+                 color: var(--body-text-color); margin: 0; }
+#qa-docs th, #qa-docs td { padding: 4px 6px; text-align: left; vertical-align: top; border: 0;
+                           border-bottom: 1px solid var(--border-color-primary); }
+#qa-docs th { position: sticky; top: 0; background: var(--background-fill-secondary); white-space: nowrap; z-index: 1; }
+#qa-docs td.qa-num, #qa-docs th.qa-num { white-space: nowrap; text-align: right; }
+#qa-docs td.qa-date { white-space: nowrap; }
+#qa-docs td.qa-title { overflow-wrap: normal; word-break: normal; }
+#qa-docs td.qa-title .qa-file { display: block; overflow-wrap: anywhere; }
+#qa-docs tr[data-doc] { cursor: pointer; }
+#qa-docs tr[data-doc]:hover { background: var(--background-fill-secondary); }
+#qa-docs tr.qa-new { animation: qa-new 8s ease-out; }
+@keyframes qa-new { from { background: var(--color-accent-soft); } to { background: transparent; } }
+#qa-chat-label { margin: 0 0 -6px 2px; font-weight: 600; }
 """
 
 # A click on a source card's "open document" link records which document and passage, then clicks a
 # hidden button whose handler reads that record (Gradio passes a `js` function's result to the handler).
 HEAD = """<script>
 document.addEventListener("click", (event) => {
-  const link = event.target.closest("a.qa-open");
+  const link = event.target.closest("a.qa-open, #qa-docs tr[data-doc]");
   if (!link) return;
   event.preventDefault();
-  window.qaOpen = JSON.stringify({doc: link.dataset.doc, start: Number(link.dataset.start),
-                                  end: Number(link.dataset.end)});
+  const start = link.dataset.start === undefined ? null : Number(link.dataset.start);
+  const end = link.dataset.end === undefined ? null : Number(link.dataset.end);
+  window.qaOpen = JSON.stringify({doc: link.dataset.doc, start: start, end: end});
   const button = document.querySelector("#qa-open-button");
   if (button) button.click();
 });
@@ -130,14 +149,16 @@ class App:
         finally:
             self.ready.set()
 
-    def status(self) -> str:
+    def status(self, documents: list[dict] | None = None) -> str:
+        """One line in plain words: how many documents are indexed, and how answers are made (or that the
+        models are still loading, or could not be)."""
+        documents = self.assistant.documents() if documents is None else documents
+        count = f"{len(documents):,} document{'s' if len(documents) != 1 else ''} indexed"
         if not self.ready.is_set():
-            return "Loading the language model… you can already browse and upload documents."
+            return f"{count}. Loading the models… you can already browse and upload documents."
         if self.load_error:
-            return f"**The language model could not be loaded:** {html.escape(self.load_error)}"
-        if self.settings.reader == "generator":
-            return f"Ready — generator `{self.settings.generator}` on `{self.settings.backend}`."
-        return f"Ready — {default_reading(self.settings)}."
+            return f"{count}. **The models could not be loaded:** {html.escape(self.load_error)}"
+        return f"{count}. {how_answers_are_made(self.settings)}"
 
     # --- chat -----------------------------------------------------------------------------------
 
@@ -191,7 +212,7 @@ class App:
                 if isinstance(item, Answer):
                     chat = chat[:-1] + [{"role": "assistant", "content": render_answer(item, turn)}]
                     pairs = list(pairs or []) + [(message, item.text)]
-                    yield "", chat, pairs, render_sources(item, turn)
+                    yield "", chat, pairs, render_sources(item, turn, self.titles())
                 elif isinstance(item, Verified):
                     verified.append(item.text)
                     chat = chat[:-1] + [{"role": "assistant", "content": html.escape(" ".join(verified)) + " ▌"}]
@@ -208,10 +229,34 @@ class App:
 
     # --- documents --------------------------------------------------------------------------------
 
-    def documents_table(self, documents: list[dict] | None = None) -> list[list]:
-        """The documents panel's rows, of `documents` (as `Assistant.documents()` lists them; default: now)."""
+    def documents_table(self, documents: list[dict] | None = None) -> str:
+        """The documents panel (`render_documents`) of `documents` (as `Assistant.documents()` lists them;
+        default: now), the uploads of the last few seconds marked."""
         documents = self.assistant.documents() if documents is None else documents
-        return [[d["title"], d["name"], d["chunks"], f"{d['bytes'] / 1024:.1f} KB", d["added"][:10]] for d in documents]
+        return render_documents(documents, fresh=self._fresh_uploads(documents))
+
+    def _fresh_uploads(self, documents: list[dict]) -> set[str]:
+        uploaded = set(self.uploaded_ids())
+        now = datetime.now(timezone.utc)
+        fresh = set()
+        for d in documents:
+            try:
+                added = datetime.fromisoformat(d["added"])
+            except (TypeError, ValueError):
+                continue
+            if d["name"] in uploaded and (now - added).total_seconds() <= FRESH_UPLOAD_S:
+                fresh.add(d["name"])
+        return fresh
+
+    def titles(self) -> dict[str, str]:
+        """Each document's title, by its name (file name)."""
+        return {d["name"]: d["title"] for d in self.assistant.documents()}
+
+    def uploaded_choices(self, documents: list[dict] | None = None) -> list[tuple[str, str]]:
+        """(title with file name, file name) of each uploaded document, for the "Uploaded documents" list."""
+        documents = self.assistant.documents() if documents is None else documents
+        uploaded = set(self.uploaded_ids())
+        return [choice for choice in self.document_choices(documents) if choice[1] in uploaded]
 
     def document_choices(self, documents: list[dict] | None = None) -> list[tuple[str, str]]:
         """(label, name) of every document, for the "ask only" selector: the title, then the file name."""
@@ -224,11 +269,11 @@ class App:
         documents = self.assistant.documents()  # one reading serves the check and every part redrawn
         now = [[d["name"], d["added"], d["bytes"]] for d in documents]
         if now == seen:
-            return gr.skip(), gr.skip(), gr.skip(), seen
+            return gr.skip(), gr.skip(), gr.skip(), seen, gr.skip()
         names = {n for n, _, _ in now}
         kept = [n for n in (only or []) if n in names]
-        return (self.documents_table(documents), gr.update(choices=self.uploaded_ids(), value=None),
-                gr.update(choices=self.document_choices(documents), value=kept), now)
+        return (self.documents_table(documents), gr.update(choices=self.uploaded_choices(documents), value=None),
+                gr.update(choices=self.document_choices(documents), value=kept), now, self.status(documents))
 
     def view_document(self, request: str):
         """The whole document named in `request` (JSON from a card's link: doc, start, end), its cited
@@ -239,11 +284,6 @@ class App:
         except (ValueError, QAError) as e:
             return f"<div class='qa-refusal'>⚠️ {html.escape(str(e))}</div>"
         return render_document(document, wanted.get("start"), wanted.get("end"))
-
-    def view_row(self, event: gr.SelectData):
-        """A row clicked in the documents table opens that document."""
-        row = getattr(event, "row_value", None) or []
-        return self.view_document(json.dumps({"doc": row[1] if len(row) > 1 else ""}))
 
     def uploaded_ids(self) -> list[str]:
         return self.assistant.uploaded()
@@ -258,10 +298,10 @@ class App:
                 progress((i, len(files)), desc=f"Indexing {source.name}")
                 try:
                     doc_id = self.assistant.upload(source)
-                    messages.append(f"✅ {html.escape(doc_id)}: indexed")
+                    messages.append(f"✅ {named(doc_id, self.titles().get(doc_id))}: indexed")
                 except QAError as e:
                     messages.append(f"❌ {html.escape(str(e))}")
-        return ("<br>".join(messages) or "No file."), self.documents_table(), gr.update(choices=self.uploaded_ids(), value=None), None
+        return ("<br>".join(messages) or "No file."), self.documents_table(), gr.update(choices=self.uploaded_choices(), value=None), None
 
     def remove(self, doc_id: str | None):
         if not doc_id:
@@ -269,11 +309,85 @@ class App:
         try:
             if doc_id not in self.uploaded_ids():
                 raise QAError(f"{doc_id} is not an uploaded document")
+            title = self.titles().get(doc_id)
             self.assistant.remove(doc_id)
-            message = f"🗑️ {html.escape(doc_id)}: removed"
+            message = f"🗑️ {named(doc_id, title)}: removed"
         except QAError as e:
             message = f"❌ {html.escape(str(e))}"
-        return message, self.documents_table(), gr.update(choices=self.uploaded_ids(), value=None)
+        return message, self.documents_table(), gr.update(choices=self.uploaded_choices(), value=None)
+
+
+FRESH_UPLOAD_S = 10.0  # an upload this recent is marked in the documents table
+# how each generator profile is named to a person (the status line)
+MODEL_WORDS = {"default": "the 1.5B language model", "1.5b": "the 1.5B language model",
+               "0.5b": "the 0.5B language model", "light": "the small SmolLM2 language model"}
+
+
+def how_answers_are_made(settings: Settings) -> str:
+    """How answers are made, in plain words, from the settings (the reading mode and the generator).
+
+    >>> how_answers_are_made(Settings(reader="both"))
+    'Answers are picked from the passages by a reading model; the 1.5B language model writes those it is unsure of.'
+    >>> how_answers_are_made(Settings(reader="generator", generator="light"))
+    'The small SmolLM2 language model writes each answer from the passages.'
+    """
+    model = MODEL_WORDS.get(settings.generator, f"the language model {Path(settings.generator).name}")
+    if settings.reader == "span":
+        return "Answers are picked from the passages by a reading model."
+    if settings.reader == "both":
+        return f"Answers are picked from the passages by a reading model; {model} writes those it is unsure of."
+    return f"{model[0].upper()}{model[1:]} writes each answer from the passages."
+
+
+def named(name: str, title: str | None) -> str:
+    """A document as a person reads it: its title, the file name beside it in small type (escaped).
+
+    >>> named("a_b.txt", "Harbour <Fees>")
+    "<span class='qa-doc-title'>Harbour &lt;Fees&gt;</span> <span class='qa-file'>a_b.txt</span>"
+    >>> named("a_b.txt", None)
+    "<span class='qa-doc-title'>a_b.txt</span>"
+    """
+    if not title or title == name:
+        return f"<span class='qa-doc-title'>{html.escape(name)}</span>"
+    return f"<span class='qa-doc-title'>{html.escape(title)}</span> <span class='qa-file'>{html.escape(name)}</span>"
+
+
+def render_documents(documents: list[dict], fresh: set[str] | frozenset = frozenset()) -> str:
+    """The documents panel as a table (escaped): the title with the file name beneath it, passages, size and
+    the date added (YYYY-MM-DD), newest first; the documents in `fresh` marked for a few seconds. A click on a
+    row opens the document (the page's script reads `data-doc`).
+
+    >>> html_table = render_documents([{"name": "a.txt", "title": "A", "chunks": 3, "bytes": 2048,
+    ...                                 "added": "2026-12-05T10:00:00+00:00"}], fresh={"a.txt"})
+    >>> "<tr class='qa-new' data-doc='a.txt'>" in html_table, "2026-12-05</td>" in html_table
+    (True, True)
+    """
+    if not documents:
+        return "<div class='qa-table'><small class='qa-progress'>No documents are indexed yet.</small></div>"
+    ordered = sorted(documents, key=lambda d: d["title"].lower())
+    ordered.sort(key=lambda d: d["added"], reverse=True)  # newest first; one date: by title
+    ordered.sort(key=lambda d: d["name"] not in fresh)  # a new upload first (added in the same second as others)
+    rows = []
+    for d in ordered:
+        name = html.escape(d["name"], quote=True)
+        new = " class='qa-new'" if d["name"] in fresh else ""
+        file = f"<span class='qa-file'>{html.escape(d['name'])}</span>" if d["title"] != d["name"] else ""
+        rows.append(f"<tr{new} data-doc='{name}' title='Open {name}'><td class='qa-title'>{html.escape(d['title'])}{file}</td>"
+                    f"<td class='qa-num'>{d['chunks']:,}</td><td class='qa-num'>{_size(d['bytes'])}</td>"
+                    f"<td class='qa-date'>{html.escape(d['added'][:10])}</td></tr>")
+    return ("<div class='qa-table'><table><thead><tr><th>Document</th><th class='qa-num'>Passages</th>"
+            "<th class='qa-num'>Size</th><th>Added</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
+
+
+def _size(n_bytes: int) -> str:
+    """>>> _size(900), _size(20_480), _size(3_500_000)
+    ('900 B', '20 KB', '3.3 MB')
+    """
+    if n_bytes < 1024:
+        return f"{n_bytes} B"
+    if n_bytes < 1024 * 1024:
+        return f"{n_bytes / 1024:.0f} KB"
+    return f"{n_bytes / 1024 / 1024:.1f} MB"
 
 
 def render_progress(detail: str) -> str:
@@ -376,14 +490,15 @@ def _open_link(source: str, start: int, end: int) -> str:
 REFUSAL_PASSAGE_CHARS = 300  # a refusal shows where it looked, briefly: not a dump of passages
 
 
-def render_sources(answer: Answer, turn: str) -> str:
-    """Source cards (document, where in it, the passage with the cited sentences marked), all escaped: one
-    card per passage, whatever number of markers point at it."""
+def render_sources(answer: Answer, turn: str, titles: dict[str, str] | None = None) -> str:
+    """Source cards (document by its title in `titles` with its file name, where in it, the passage with the
+    cited sentences marked), all escaped: one card per passage, whatever number of markers point at it."""
+    titles = titles or {}
     if answer.refused:
         cards = []
         for p in answer.passages[:2]:
             text = p.text if len(p.text) <= REFUSAL_PASSAGE_CHARS else p.text[:REFUSAL_PASSAGE_CHARS].rsplit(" ", 1)[0] + " …"
-            cards.append(f"<div class='qa-card'><h4>{html.escape(p.source)} <span class='qa-where'>chars "
+            cards.append(f"<div class='qa-card'><h4>{named(p.source, titles.get(p.source))} <span class='qa-where'>chars "
                          f"{p.start}–{p.end}</span></h4><div class='qa-text'>{html.escape(text)}</div></div>")
         if not cards:
             return ""
@@ -398,7 +513,7 @@ def render_sources(answer: Answer, turn: str) -> str:
         numbers = ", ".join(str(c.n) for c in cited)
         anchors = "".join(f"<span id='src-{turn}-{c.n}'></span>" for c in cited)
         at = first.start + max(0, first.text.find(first.quote))
-        cards.append(f"<div class='qa-card'>{anchors}<h4>[{numbers}] {html.escape(first.source)} "
+        cards.append(f"<div class='qa-card'>{anchors}<h4>[{numbers}] {named(first.source, titles.get(first.source))} "
                      f"<span class='qa-where'>{html.escape(first.where)}</span> "
                      f"{_open_link(first.source, at, at + len(first.quote))}</h4>"
                      f"<div class='qa-text'>{_highlight(first.text, [c.quote for c in cited])}</div></div>")
@@ -438,7 +553,10 @@ def build(app: App) -> gr.Blocks:
         pairs = gr.State([])
         with gr.Row():
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(height=460, label="Chat", elem_id="qa-chat", examples=[{"text": e} for e in EXAMPLES],
+                # the label above the chat, not Gradio's own, which floats over the messages once they scroll
+                gr.HTML("<div id='qa-chat-label'>Chat</div>")
+                chatbot = gr.Chatbot(height=460, show_label=False, elem_id="qa-chat",
+                                     examples=[{"text": e} for e in EXAMPLES],
                                      placeholder="Ask a question about the documents.", sanitize_html=True)
                 with gr.Row():
                     # no max_length: the browser would cut a long question silently; the API refuses it with
@@ -458,16 +576,15 @@ def build(app: App) -> gr.Blocks:
                 gr.Markdown("### Documents")
                 only = gr.Dropdown(app.document_choices(), multiselect=True, value=[], elem_id="qa-only",
                                    label="Ask only these documents (none chosen: all of them)")
-                table = gr.Dataframe(app.documents_table(), headers=["title", "file", "chunks", "size", "added"], interactive=False,
-                                     elem_id="qa-docs", wrap=True, max_height=360,
-                                     column_widths=["38%", "28%", "10%", "12%", "12%"])
+                table = gr.HTML(app.documents_table(), elem_id="qa-docs")
                 gr.Markdown("<small class='qa-progress'>Uploads are shared by everyone who uses this server: "
                             "anyone here can read, cite and remove them. Click a row to read the document.</small>")
                 files = gr.File(label="Add documents (.txt, .md, .html, .pdf, .docx)", file_count="multiple",
                                 elem_id="qa-upload")
                 upload_status = gr.HTML(elem_id="qa-upload-status")
                 with gr.Row():
-                    removable = gr.Dropdown(app.uploaded_ids(), label="Uploaded documents", scale=3, elem_id="qa-removable")
+                    removable = gr.Dropdown(app.uploaded_choices(), label="Uploaded documents", scale=3,
+                                            elem_id="qa-removable")
                     remove = gr.Button("Remove", scale=1, elem_id="qa-remove")
                 with gr.Accordion("Document", open=True):
                     viewer = gr.HTML("<small class='qa-progress'>Click a document, or “open document” on a source, "
@@ -491,7 +608,7 @@ def build(app: App) -> gr.Blocks:
         # the chat's own trash icon clears what "Clear conversation" clears
         chatbot.clear(lambda: ([], "", ""), None, [pairs, sources, box])
         seen = gr.State(None)  # what this tab's documents panel shows
-        panel = [table, removable, only, seen]
+        panel = [table, removable, only, seen, status]
         files.upload(app.upload, files, [upload_status, table, removable, files], concurrency_limit=1).then(
             app.refresh_documents, [seen, only], panel, queue=False)
         remove.click(app.remove, removable, [upload_status, table, removable], concurrency_limit=1).then(
@@ -499,7 +616,6 @@ def build(app: App) -> gr.Blocks:
         # every tab shows what the index holds: at load, and every few seconds (a change made in another tab)
         demo.load(app.refresh_documents, [seen, only], panel, queue=False)
         gr.Timer(DOCUMENTS_REFRESH_S).tick(app.refresh_documents, [seen, only], panel, queue=False)
-        table.select(app.view_row, None, viewer, queue=False).then(None, None, None, js=SCROLL_TO_MARK_JS)
         open_button.click(app.view_document, opened, viewer, js=OPEN_JS, queue=False).then(
             None, None, None, js=SCROLL_TO_MARK_JS)
         timer = gr.Timer(1.0)
@@ -527,7 +643,11 @@ def main() -> None:
     host, port, auth, warning = listen_settings(os.environ)
     if warning:
         print(warning, file=sys.stderr)
-    app = App()
+    try:
+        app = App()
+    except QAError as e:  # an index that cannot be opened as asked: say why and serve nothing
+        print(f"qa: error: {e}", file=sys.stderr)
+        sys.exit(2)
     build(app).queue(default_concurrency_limit=4).launch(server_name=host, server_port=port, auth=auth, css=CSS, head=HEAD,
                                                          show_error=True)
 

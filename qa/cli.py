@@ -31,8 +31,16 @@ def cmd_index(args, settings) -> int:
         settings = dataclasses.replace(settings, store=args.store)
     index_dir = _index_dir(args.index) or settings.index_dir
     roots = [Path(p) for p in args.paths] if args.paths else settings.default_corpus
+    base = load_base(index_dir, settings)
     if not args.paths:
         settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+        missing = [r for r in roots if not r.exists()]
+        if missing and base is None:
+            raise QAError(f"{missing[0]}: no such folder (the default corpus); set QA_SEEDS_DIR to the documents' "
+                          f"folder, or give PATHS")
+        if missing:  # an index exists: the removal guard decides, and names the index in its message
+            say(f"{', '.join(map(str, missing))}: not found (the default corpus; QA_SEEDS_DIR sets it)")
+            roots = [r for r in roots if r.exists()]
     address = args.ray if args.ray is not None else settings.ray_address
     embedder = make_embedder(settings)
     if address:
@@ -42,8 +50,8 @@ def cmd_index(args, settings) -> int:
                                worker_cpus=settings.ray_worker_cpus, block_rows=settings.ray_block_rows,
                                checkpoint_dir=checkpoint_dir(settings, index_dir), say=say)
     try:
-        store, report = sync_index(index_dir, roots, embedder, settings,
-                                   base=load_base(index_dir, settings), strict=True)
+        store, report = sync_index(index_dir, roots, embedder, settings, base=base, strict=True,
+                                   allow_remove_all=args.allow_remove_all)
     finally:
         if address:
             shutdown()
@@ -173,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", choices=("faiss", "milvus"),
                    help="where the index lives (default QA_STORE, else faiss); milvus over an existing FAISS "
                         "index moves it without re-embedding (QA_MILVUS_URI says which Milvus)")
+    p.add_argument("--allow-remove-all", action="store_true",
+                   help="go on when the update would remove every document because the folders the index was "
+                        "built from are not found (by default it stops and says where it looked)")
     p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
                    help="embed on a Ray cluster: the one at ADDRESS (head:6379, ray://head:10001), or without "
                         "ADDRESS one started on this machine (QA_RAY_ADDRESS; QA_RAY_WORKERS actors)")

@@ -22,6 +22,11 @@ class IndexUnavailable(QAError):
     """An index cannot be opened and cannot be rebuilt (no manifest, or its sources are gone)."""
 
 
+class SourcesMissing(IndexUnavailable):
+    """Updating an index would remove every document it holds because the folders it was built from are not
+    found (an index copied elsewhere, a moved corpus); nothing was changed."""
+
+
 class IndexWriteError(QAError):
     """Writing the index failed (read-only or full disk); the previous index is intact."""
 

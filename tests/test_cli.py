@@ -143,3 +143,42 @@ def test_indexing_without_ray_does_not_import_it(tmp_path):
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("indexed 4, ")
+
+
+def test_index_and_page_stop_when_the_default_corpus_is_gone_and_the_index_is_unchanged(corpus, tmp_path,
+                                                                                       monkeypatch, capsys):
+    import sys
+
+    from conftest import ROOT
+
+    monkeypatch.setenv("QA_SEEDS_DIR", str(corpus))
+    assert main(["index"]) == 0
+    index = tmp_path / "default-index"
+    current = (index / "CURRENT").read_text()
+    corpus.rename(tmp_path / "elsewhere")  # the uploads folder exists (qa index made it); the seeds do not
+    capsys.readouterr()
+    assert main(["index"]) == 2
+    err = capsys.readouterr().err
+    assert f"{index}: updating it would remove all 3 of its documents" in err
+    assert str(corpus) in err and "QA_SEEDS_DIR" in err and "--allow-remove-all" in err
+    assert (index / "CURRENT").read_text() == current
+
+    sys.path.insert(0, str(ROOT))
+    import ui
+
+    monkeypatch.setattr(ui, "build", lambda app: pytest.fail("the page was built over an index it would empty"))
+    with pytest.raises(SystemExit) as e:
+        ui.main()
+    assert e.value.code == 2
+    assert "updating it would remove all 3 of its documents" in capsys.readouterr().err
+    assert (index / "CURRENT").read_text() == current
+
+    assert main(["index", "--allow-remove-all"]) == 0
+    assert "removed 3" in capsys.readouterr().out
+    assert main(["search", "VAETKI", "--json"]) == 2 or json.loads(capsys.readouterr().out) == []
+
+
+def test_index_without_paths_and_without_an_index_names_the_missing_corpus(capsys):
+    assert main(["index"]) == 2  # QA_SEEDS_DIR points nowhere (the fixture)
+    err = capsys.readouterr().err
+    assert "no-seeds: no such folder" in err and "QA_SEEDS_DIR" in err

@@ -146,7 +146,9 @@ def test_a_seed_question_streams_then_shows_a_cited_answer(page, server):
     assert "1,012" in final and "[1]" in final
     mark = page.inner_text("#qa-sources mark")
     assert "1,012" in mark
-    assert "000_708bc06f684926ae.txt" in page.inner_text("#qa-sources")
+    assert "000_708bc06f684926ae.txt" in page.inner_text("#qa-sources .qa-file")  # the file name, in small type
+    title = page.inner_text("#qa-sources .qa-card .qa-doc-title")  # beside the document's title
+    assert title.strip() and not title.strip().endswith(".txt")
     page.screenshot(path=str(_shots(server) / "chat.png"), full_page=True)
 
 
@@ -162,8 +164,10 @@ def test_an_uploaded_document_answers_the_next_question(page, server, tmp_path):
     doc.write_text("Zephyr Robotics\n\nZephyr Robotics opened a factory in Daejeon that builds 4,321 delivery drones "
                    "each year.\n")
     status = _upload(page, doc, "indexed")
-    assert "zephyr_notes.txt" in status
-    assert "zephyr_notes.txt" in page.inner_text("#qa-docs")
+    assert "Zephyr Robotics zephyr_notes.txt: indexed" in status  # its title, then its file name
+    page.wait_for_selector("#qa-docs tr[data-doc='zephyr_notes.txt']", timeout=10_000)
+    assert _row_in_view(page, "zephyr_notes.txt")  # the new document shows without scrolling, marked
+    assert "qa-new" in (page.get_attribute("#qa-docs tr[data-doc='zephyr_notes.txt']", "class") or "")
     assert (server[1] / "data" / "uploads" / "zephyr_notes.txt").exists()
     seen = _ask(page, "How many delivery drones does Zephyr Robotics build each year?", "4,321")
     assert "4,321" in seen[-1]
@@ -304,9 +308,8 @@ DOCS = ROOT / "tests" / "data" / "docs"
 
 
 def _listed(page) -> list[str]:
-    """The file names the documents table shows (its second column)."""
-    return page.evaluate("""() => Array.from(document.querySelectorAll('#qa-docs .virtual-row'))
-        .map(row => (row.querySelectorAll('[role=gridcell]')[1] || {}).innerText || '').map(t => t.trim()).filter(Boolean)""")
+    """The file names the documents table lists (each row's data-doc)."""
+    return page.evaluate("() => Array.from(document.querySelectorAll('#qa-docs tr[data-doc]')).map(r => r.dataset.doc)")
 
 
 def _documents_say(server) -> list[str]:
@@ -365,10 +368,79 @@ def test_the_viewer_opens_the_cited_passage(page, server):
         return r.top >= box.top && r.bottom <= box.bottom; }""", timeout=5_000)  # scrolled into view
     page.screenshot(path=str(_shots(server) / "viewer.png"), full_page=True)
     # a row of the documents table opens that document too
-    page.locator("#qa-docs [role=gridcell]", has_text="tollen_harbour.docx").first.click()
+    page.click("#qa-docs tr[data-doc='tollen_harbour.docx']")
     page.wait_for_function("() => document.querySelector('#qa-viewer').innerText.includes('Tollen Harbour Guide')",
                            timeout=10_000)
     assert "42 euros" in page.inner_text("#qa-viewer")
+
+
+# Whether a row of the documents table is on screen whole: inside the table's scroll box and the window.
+_ROW_IN_VIEW = """(name) => {
+    const row = document.querySelector(`#qa-docs tr[data-doc="${name}"]`);
+    if (!row) return false;
+    const r = row.getBoundingClientRect(), box = document.querySelector('#qa-docs .qa-table').getBoundingClientRect();
+    return r.height > 0 && r.top >= box.top - 1 && r.bottom <= box.bottom + 1 && r.top >= 0 && r.bottom <= window.innerHeight;
+}"""
+
+
+def _row_in_view(page, name: str) -> bool:
+    page.evaluate("() => window.scrollTo(0, 0)")
+    return page.evaluate(_ROW_IN_VIEW, name)
+
+
+def _indexed_count(page) -> int:
+    text = page.inner_text("#qa-status")
+    assert "`" not in text and "llama" not in text, text  # plain words, no internal names
+    return int(text.split(" document")[0].replace(",", ""))
+
+
+def test_the_documents_panel_reads_at_a_glance(page, server, tmp_path):
+    """Ten documents and more: titles, whole cells, eight rows in view, the status counting them."""
+    before = _indexed_count(page)
+    for name, title in (("orchard.txt", "Orchard Ledger"), ("lighthouse.md", "Lighthouse Keeping Through the Long Winters")):
+        doc = tmp_path / name
+        doc.write_text(f"{title}\n\nThe {name.split('.')[0]} notes say the season ran for 97 days.\n")
+        assert f"{title} {name}: indexed" in _upload(page, doc, f"{name}: indexed")
+        assert _row_in_view(page, name)
+    page.wait_for_function("(n) => document.querySelector('#qa-status').innerText.startsWith(`${n} documents`)",
+                           arg=before + 2, timeout=15_000)  # the status follows the uploads
+    rows = _listed(page)
+    assert len(rows) >= 10 and _indexed_count(page) == len(rows)
+    page.evaluate("() => window.scrollTo(0, 0)")
+    assert sum(page.evaluate(_ROW_IN_VIEW, name) for name in rows) >= 8
+    layout = page.evaluate("""() => {
+        const table = document.querySelector('#qa-docs .qa-table');
+        const lines = (el) => { const r = document.createRange(); r.selectNodeContents(el);
+                                return new Set(Array.from(r.getClientRects()).map(b => Math.round(b.top))).size; };
+        const cells = Array.from(document.querySelectorAll('#qa-docs th, #qa-docs td.qa-num, #qa-docs td.qa-date'));
+        return {sideways: table.scrollWidth > table.clientWidth + 1 || document.documentElement.scrollWidth > window.innerWidth,
+                wrapped: cells.filter(c => lines(c) > 1).map(c => c.innerText),
+                cut: cells.filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.innerText),
+                dates: Array.from(document.querySelectorAll('#qa-docs td.qa-date')).map(c => c.innerText.trim()),
+                font: getComputedStyle(document.querySelector('#qa-docs td')).fontFamily};
+    }""")
+    assert not layout["sideways"] and layout["wrapped"] == [] and layout["cut"] == [], layout
+    assert all(len(d) == 10 and d[4] == "-" and d[7] == "-" for d in layout["dates"]), layout["dates"]
+    assert "mono" not in layout["font"].lower(), layout["font"]
+    titles = page.evaluate("() => Array.from(document.querySelectorAll('#qa-docs td.qa-title')).map(c => c.innerText)")
+    assert any(t.startswith("Lighthouse Keeping Through the Long Winters") for t in titles)
+    # the chat's label never covers a message, however far the conversation has scrolled
+    page.evaluate("() => { const log = document.querySelector('#qa-chat .bubble-wrap, #qa-chat [role=log]');"
+                  " if (log) log.scrollTop = log.scrollHeight / 2; }")
+    overlaps = page.evaluate("""() => {
+        const labels = Array.from(document.querySelectorAll('#qa-chat-label, #qa-chat label, #qa-chat [data-testid="block-label"]'))
+            .map(e => e.getBoundingClientRect()).filter(r => r.width > 0 && r.height > 0);
+        const messages = Array.from(document.querySelectorAll('#qa-chat .message')).map(e => e.getBoundingClientRect())
+            .filter(r => r.width > 0 && r.height > 0);
+        const view = document.querySelector('#qa-chat').getBoundingClientRect();
+        const shown = messages.filter(m => m.bottom > view.top && m.top < view.bottom);
+        const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+        return {labels: labels.length, shown: shown.length,
+                overlaps: labels.flatMap(l => shown.filter(m => hit(l, {left: m.left, right: m.right,
+                    top: Math.max(m.top, view.top), bottom: Math.min(m.bottom, view.bottom)})).map(() => 1)).length};
+    }""")
+    assert overlaps["labels"] >= 1 and overlaps["shown"] >= 1 and overlaps["overlaps"] == 0, overlaps
+    page.screenshot(path=str(_shots(server) / "documents.png"), full_page=True)
 
 
 def test_the_document_filter_restricts_the_answer(page, server):

@@ -152,3 +152,49 @@ def test_changing_the_code_that_shapes_stored_text_or_terms_rebuilds_the_index(s
     said = capsys.readouterr().err
     assert ("built with other settings; rebuilding" in said) is rebuilds
     assert (embedder.calls > calls) is rebuilds
+
+
+def test_an_update_that_would_remove_every_document_because_its_sources_are_gone_stops(settings, embedder, corpus,
+                                                                                        tmp_path, capsys):
+    from qa.errors import SourcesMissing
+
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    _sync(settings, embedder, [corpus, uploads], base=False)
+    current = (settings.index_dir / "CURRENT").read_text()
+    corpus.rename(tmp_path / "corpus-moved")  # the page's case: the uploads folder is there, the corpus is not
+    with pytest.raises(SourcesMissing) as e:
+        open_index(settings.index_dir, embedder, settings)
+    message = str(e.value)
+    assert str(settings.index_dir) in message and str(corpus) in message
+    assert "QA_SEEDS_DIR" in message and "--allow-remove-all" in message and "--index" in message
+    assert (settings.index_dir / "CURRENT").read_text() == current
+    assert len(IndexStore.load(settings.index_dir).documents) == 3
+    store, report = _sync(settings, embedder, [uploads], allow_remove_all=True)
+    assert sorted(report.removed) == ["budget.txt", "models.md", "robots.txt"] and not store.documents
+    assert "removing 3 of its 3 documents" in capsys.readouterr().err
+
+
+def test_removing_every_document_of_folders_that_exist_is_an_ordinary_update(settings, embedder, corpus, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "note.txt").write_text("Note\n\nKimchi is fermented cabbage.")
+    _sync(settings, embedder, [corpus], base=False)
+    store, report = _sync(settings, embedder, [other])  # the user named other sources: nothing is missing
+    assert sorted(store.documents) == ["note.txt"] and len(report.removed) == 3
+
+
+def test_removing_more_than_half_the_documents_is_said(settings, embedder, corpus, capsys):
+    _sync(settings, embedder, [corpus], base=False)
+    (corpus / "models.md").unlink()
+    _sync(settings, embedder, [corpus])
+    assert "removing" not in capsys.readouterr().err  # one of three: an ordinary update
+    (corpus / "budget.txt").unlink()
+    (corpus / "new.txt").write_text("New\n\nA new note.")
+    _sync(settings, embedder, [corpus])
+    assert "removing 1 of its 2 documents" not in capsys.readouterr().err  # half is not more than half
+    (corpus / "robots.txt").unlink()
+    (corpus / "new.txt").unlink()
+    (corpus / "other.txt").write_text("Other\n\nAnother note.")
+    _sync(settings, embedder, [corpus])
+    assert "removing 2 of its 2 documents (new.txt, robots.txt)" in capsys.readouterr().err

@@ -1,5 +1,6 @@
 """The chat page's logic without a browser: names, escaping, uploads, removal, the streamed chat."""
 import json
+import re
 import sys
 from types import SimpleNamespace
 
@@ -43,6 +44,11 @@ def test_answers_and_sources_are_escaped_with_links_and_highlights():
     cards = ui.render_sources(_answer("x [1]."), "t1")
     assert "id='src-t1-1'" in cards and "<mark>robots &lt;b&gt;1,012&lt;/b&gt;</mark>" in cards
     assert "evil&lt;script&gt;.txt" in cards and "<script>" not in cards
+    # with the documents' titles: the title names the card, the file name beside it in small type
+    cards = ui.render_sources(_answer("x [1]."), "t1", {"evil<script>.txt": "Robot <i>census</i>"})
+    assert "[1] <span class='qa-doc-title'>Robot &lt;i&gt;census&lt;/i&gt;</span> <span class='qa-file'>evil" in cards
+    looked = ui.render_sources(_answer("No.", refused=True), "t1", {"evil<script>.txt": "Robot census"})
+    assert "<h4><span class='qa-doc-title'>Robot census</span> <span class='qa-file'>evil&lt;script&gt;.txt" in looked
 
 
 def test_refusal_looks_different_and_shows_where_it_looked_briefly():
@@ -51,7 +57,7 @@ def test_refusal_looks_different_and_shows_where_it_looked_briefly():
     assert "do not answer the question" in ui.render_sources(answer, "t")
     long = Passage("a.txt", "c1", "word " * 400, 0, 2000, 0.5)
     cards = ui.render_sources(Answer("q", "The documents do not say.", True, [], [long] * 5), "t")
-    assert cards.count("qa-card") == 2 and len(cards) < 2 * (ui.REFUSAL_PASSAGE_CHARS + 200)
+    assert cards.count("qa-card") == 2 and len(cards) < 2 * (ui.REFUSAL_PASSAGE_CHARS + 250)
     assert cards.startswith("<details")  # collapsed
 
 
@@ -94,16 +100,22 @@ def _file(tmp_path, name, data):
     return SimpleNamespace(name=str(path))
 
 
+def _listed(table: str) -> list[str]:
+    """The file names the documents panel lists, in its order."""
+    return re.findall(r"data-doc='([^']*)'", table)
+
+
 def test_upload_saves_sanitized_names_in_the_uploads_folder_only(app, tmp_path):
     message, table, _, _ = app.upload([_file(tmp_path, "my notes.txt", b"Notes\n\nKimchi is fermented.")],
                                       progress=lambda *a, **k: None)
-    assert "my_notes.txt: indexed" in message
+    # the title, with the file name beside it in small type
+    assert "<span class='qa-doc-title'>Notes</span> <span class='qa-file'>my_notes.txt</span>: indexed" in message
     assert (app.settings.uploads_dir / "my_notes.txt").exists()
-    assert any(row[1] == "my_notes.txt" for row in table)
+    assert _listed(table)[0] == "my_notes.txt" and "qa-new" in table  # newest first, marked
     # the same name again gets a suffix, never overwrites
     message, _, _, _ = app.upload([_file(tmp_path, "my notes.txt", b"Notes\n\nSecond file.")],
                                   progress=lambda *a, **k: None)
-    assert "my_notes-2.txt: indexed" in message
+    assert "my_notes-2.txt</span>: indexed" in message
     assert (app.settings.uploads_dir / "my_notes.txt").read_bytes() == b"Notes\n\nKimchi is fermented."
 
 
@@ -133,7 +145,8 @@ def test_remove_only_uploaded_documents(app, tmp_path):
     assert app.uploaded_ids() == ["temp.md"]
     message, table, _ = app.remove("temp.md")
     assert "removed" in message and not (app.settings.uploads_dir / "temp.md").exists()
-    assert all(row[1] != "temp.md" for row in table)
+    assert "temp.md" not in _listed(table) and "robots.txt" in _listed(table)
+    assert "<span class='qa-doc-title'>Temp</span>" in message
     message, _, _ = app.remove("robots.txt")
     assert "not an uploaded document" in message
 
@@ -196,12 +209,16 @@ def test_the_stop_button_says_so_at_once(app):
 
 
 def test_documents_panel_redraws_only_when_the_index_changed(app, tmp_path):
-    table, _, only, seen = app.refresh_documents(None, None)
-    assert [row[1] for row in table] == [d["name"] for d in app.assistant.documents()]
+    table, _, only, seen, status = app.refresh_documents(None, None)
+    assert sorted(_listed(table)) == sorted(d["name"] for d in app.assistant.documents())
+    assert status.startswith("3 documents indexed.")
     assert app.refresh_documents(seen, None)[3] is seen  # unchanged: nothing redrawn
     app.upload([_file(tmp_path, "pier.md", b"# Pier notes\n\nThe pier is 40 m long.")], progress=lambda *a, **k: None)
-    table, _, only, seen2 = app.refresh_documents(seen, ["robots.txt", "gone.txt"])
-    assert seen2 != seen and any(row[:2] == ["Pier notes", "pier.md"] for row in table)
+    table, removable, only, seen2, status = app.refresh_documents(seen, ["robots.txt", "gone.txt"])
+    assert seen2 != seen and _listed(table)[0] == "pier.md"
+    assert "Pier notes<span class='qa-file'>pier.md</span>" in table
+    assert status.startswith("4 documents indexed.")  # the status follows an upload
+    assert removable["choices"] == [("Pier notes (pier.md)", "pier.md")]
     assert only["value"] == ["robots.txt"]  # a chosen document that is gone leaves the selection
     assert ("Pier notes (pier.md)", "pier.md") in only["choices"]
 

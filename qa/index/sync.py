@@ -17,7 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
-from qa.errors import IndexUnavailable, QAError
+from qa.errors import IndexUnavailable, QAError, SourcesMissing
 from qa.index.records import CorruptIndex, DocumentRecord, OlderIndex
 from qa.index.store import FaissFiles, IndexStore
 from qa.ingest.chunking import Chunk, chunk_document, sentence_windows
@@ -149,14 +149,62 @@ def _resolve_stored(stored: str, index_dir: Path) -> Path:
     return (index_dir / stored).resolve()
 
 
+REMOVAL_WARNING_SHARE = 0.5  # removing more than this share of an index's documents is said on the terminal
+
+
+def guard_removal(index_dir: Path, previous: dict | None, kept: set[str], *, allow_remove_all: bool = False) -> None:
+    """Refuse an update that would remove every document of an index because its sources are not found.
+
+    `previous` is the index's manifest before the update (its "sources" are relative to `index_dir`), `kept`
+    the ids of the documents found now. When every document would go and one of the recorded source
+    folders does not exist (the index was copied elsewhere, the corpus moved), raises `SourcesMissing`
+    naming the index, the folders it expected and how to point at them, unless `allow_remove_all`.
+
+    Example:
+        >>> manifest = {"sources": ["gone-folder"], "documents": [{"id": "a.txt"}, {"id": "b.txt"}]}
+        >>> guard_removal(Path("/tmp/no-such-index"), manifest, set())  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        qa.errors.SourcesMissing: /tmp/no-such-index: updating it would remove all 2 of its documents, ...
+        >>> guard_removal(Path("/tmp/no-such-index"), manifest, {"a.txt", "b.txt"})  # nothing removed: no word
+    """
+    if not previous:
+        return
+    before = [d["id"] for d in previous.get("documents", [])]
+    removed = [d for d in before if d not in kept]
+    if not before or not removed:
+        return
+    index_dir = Path(index_dir)
+    if len(removed) == len(before) and not allow_remove_all:
+        expected = [_resolve_stored(s, index_dir) for s in previous.get("sources", [])]
+        missing = [p for p in expected if not p.exists()]
+        if missing:
+            folders = "folders it was built from are" if len(missing) > 1 else "folder it was built from is"
+            raise SourcesMissing(
+                f"{index_dir}: updating it would remove all {len(before)} of its documents, because the {folders} "
+                f"not found: {', '.join(map(str, missing))}. Point at the documents with QA_SEEDS_DIR=FOLDER (the "
+                f"default corpus) or `qa index FOLDER... --index {index_dir}`; to empty the index anyway: "
+                f"`qa index --index {index_dir} --allow-remove-all`")
+
+
+def say_removals(index_dir: Path, removed: Sequence[str], before: int) -> None:
+    """One line on the terminal when an update removes more than half of an index's `before` documents."""
+    if before and len(removed) > REMOVAL_WARNING_SHARE * before:
+        shown = ", ".join(removed[:5]) + (f" and {len(removed) - 5} more" if len(removed) > 5 else "")
+        say(f"{index_dir}: removing {len(removed)} of its {before} documents ({shown})")
+
+
 def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, settings: Settings, *,
-               base: IndexStore | None = None, strict: bool = True) -> tuple[IndexStore, SyncReport]:
+               base: IndexStore | None = None, strict: bool = True, previous: dict | None = None,
+               allow_remove_all: bool = False) -> tuple[IndexStore, SyncReport]:
     """Make the index in `index_dir` hold exactly the documents under `roots`.
 
     Unchanged files (same size and mtime, or same content hash) keep their chunks and vectors; only
     new and changed files are chunked and embedded. With `strict`, a root that does not exist or a
     named file that cannot be indexed raises a `QAError` before anything is written. Files inside
-    folders that cannot be indexed are skipped and reported.
+    folders that cannot be indexed are skipped and reported. An update that would remove every document
+    of the index (`base`, or the manifest `previous`) because its sources are not found raises
+    `SourcesMissing` before anything is read or written, unless `allow_remove_all` (`guard_removal`).
     """
     index_dir = Path(index_dir)
     roots = [Path(r).resolve() for r in roots]
@@ -166,6 +214,8 @@ def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, setti
                 raise QAError(f"{root}: no such file or folder")
     named_files = {r for r in roots if r.is_file()}
     files, skipped_types = discover(roots)
+    guard_removal(index_dir, base.manifest if base is not None else previous, {f.doc_id for f in files},
+                  allow_remove_all=allow_remove_all)
     report = SyncReport(skipped=[(str(p), why) for p, why in skipped_types])
     if strict:
         for path, why in skipped_types:
@@ -232,6 +282,8 @@ def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, setti
             and [r.mtime_ns for r in records] == [old.documents[r.id].mtime_ns for r in records]):
         return old, report
 
+    previous_documents = (base.manifest if base is not None else previous or {}).get("documents", [])
+    say_removals(index_dir, sorted({d["id"] for d in previous_documents} - kept), len(previous_documents))
     pending = [t for p in plan for t in p.texts_to_embed]
     if len(pending) >= PROGRESS_MIN_TEXTS:
         say(f"embedding {len(pending):,} sentences of {sum(1 for p in plan if p.texts_to_embed)} new or changed "
@@ -317,7 +369,7 @@ def open_index(index_dir: Path, embedder: Embedder, settings: Settings,
                  else _moving(backend, index_dir) if migrated
                  else "building")
         say(f"{index_dir}: {state} from {', '.join(map(str, existing))}")
-        store, _ = sync_index(index_dir, existing, embedder, settings, base=migrated, strict=False)
+        store, _ = sync_index(index_dir, existing, embedder, settings, base=migrated, strict=False, previous=manifest)
         return store
 
     roots = [_resolve_stored(s, index_dir) for s in store.manifest.get("sources", [])]
@@ -326,6 +378,7 @@ def open_index(index_dir: Path, embedder: Embedder, settings: Settings,
         if not existing:
             say(f"{index_dir}: built with other settings and its sources are gone; using it as it is")
             return store
+        guard_removal(index_dir, store.manifest, {f.doc_id for f in discover(existing)[0]})
         say(f"{index_dir}: built with other settings; rebuilding")
         store, _ = sync_index(index_dir, existing, embedder, settings, strict=False)
         return store
