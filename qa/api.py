@@ -199,7 +199,7 @@ class Assistant:
                             span_list_gap=self.settings.span_list_gap,
                             span_rank_weight=self.settings.span_rank_weight,
                             generator_demand=self._generator_demand,
-                            span_busy_after=self.settings.span_busy_after)
+                            span_busy_after=self.settings.span_busy_after, answer_parts=self.settings.answer_parts)
         yield from answerer.stream(question, history, raw=raw)
 
     def ask(self, question: str, *, history: History | None = None, k: int | None = None,

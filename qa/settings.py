@@ -92,15 +92,17 @@ class Settings:
     # accuracy among those whose answer p50 is within 1.0 s (issue 32): "both" (the generator's path takes
     # 1.4-2.0 s an answer on two cores; README, "Reading passages").
     reader: str = "both"
-    # fitted on the tune splits and the dev set (scripts/fit_span_reader.py --sample 200 --seed 5,
-    # bench/span-fit.json, 2026-12-05, the reader of 66e72a95): the margin that maximizes right answers + W x
-    # refused unanswerable while refusing at most 10 % of the answerable questions
-    span_min_margin: float = -3.75
+    # fitted on the tune splits and the dev set (scripts/fit_span_reader.py --sample 200 --seed 5 --rank-weight
+    # 2.25, bench/span-fit.json, 2026-12-05, the reader of c478418d): the margin that maximizes right answers + W x
+    # refused unanswerable while refusing at most 10 % of the answerable questions (317 of 604 right, 40 refused,
+    # 20 of 26 unanswerable refused; the reader before, at its -3.75: 320, 58 refused, 17 of 26)
+    span_min_margin: float = -5.0
     # `both`: the span reader answers alone at or above this margin; fitted on tune samples (dev and 100 rows
     # of each set) as the most accurate threshold at which every set answers at least 0.6 of its questions
-    # without the generator, so that each set's answer p50 stays a fast one (bench/both-fit.json: 174 of 318
-    # right at 1.5; 175 at 2.5, where dev, wiki and tables send half their questions to the generator and
-    # their p50 passes 1 s; the span reader alone 169; the generator reading every question 174 at 3.5 s)
+    # without the generator, so that each set's answer p50 stays a fast one (bench/both-fit.json, the reader of
+    # c478418d, --min-margin -5.0 --rank-weight 2.25: 187 of 318 right at 1.5, 0.62 of the least fast set's
+    # questions alone; 187 at 2.0 with 0.58; the span reader alone 179; the generator reading every question
+    # 185. The reader before: 174 at 1.5, alone 169)
     span_alone_margin: float = 1.5
     span_generator_passages: int = 1
     span_reader_dir: str = ""  # "" = the shipped weights, qa/data/span-reader/
@@ -109,19 +111,23 @@ class Settings:
     span_complete_phrase: bool = True
     # a question that asks for several things (qa/answer/questions.py `asks_for_several`) is answered with every
     # span of the best passage whose margin is within this gap of the best one's; negative: never
-    # (fitted with span_min_margin: the gap that maximizes right answers + token F1, bench/span-fit.json)
-    span_list_gap: float = 5.75
+    # (fitted with span_min_margin: the gap that maximizes right answers + token F1, bench/span-fit.json: 335
+    # right and 341.0 F1 at 2.5; 326 / 336.9 never listing)
+    span_list_gap: float = 2.5
     # the passage answered from is the one whose margin less this weight x its retrieval rank (0 first) is
     # highest, as BERTserini weighs the retriever's score beside the reader's; refusal still reads the best
     # margin of any passage (0: the reader's margin alone). Fitted with the others (bench/span-fit.json): the
-    # weight that maximizes right answers + token F1 over the answerable tune rows (604): 318 right at 0,
-    # 330 at 1.5, 331 at 2.0 (a flat top from 1.5 to 2.25)
-    span_rank_weight: float = 2.0
+    # weight that maximizes right answers + token F1 over the answerable tune rows (604): 313 right at 0,
+    # 324 at 1.5, 325 at 2.0 and 2.25 (F1 337.2, 337.7), 320 at 3.0
+    span_rank_weight: float = 2.25
     # `both` under load: while this many replies are already asked of the generator (writing, or queued for
     # the one model), a question the span reader would answer is answered by it alone instead of queueing
     # (0: never). Alone, the span reader's tune accuracy is within 0.04 of `both` on each set at a sixth of
     # the time (bench/results-2026-12-05-both.json); a queued generator read adds ~1.7 s per reply ahead of it
     span_busy_after: int = 1
+    # a question asking two things at once ("...and how much does it cost?") answered part by part
+    # (qa/answer/parts.py); off: read as one question
+    answer_parts: bool = True
     # Verification (qa/answer/verification.py) and composition.
     verify_min_relevance: float = 0.30  # a supporting sentence is at least this relevant to the question
     verify_min_overlap: float = 0.5  # ...and holds this share of the claim's IDF weight

@@ -1,16 +1,23 @@
 """Follow-ups, conflicting figures and Korean questions, with a scripted model."""
+import dataclasses
+import json
+import re
+
 import pytest
+from conftest import ROOT
 
 from qa.answer.conflicts import asked_currency, focus_of
 from qa.answer.followups import rewrite_followup, subject_of
 from qa.answer.questions import is_scoped
 from qa.answer.translation import CONTEXT_SYSTEM, TRANSLATE_SYSTEM
+from qa.answer.events import Progress, Verified
 from qa.api import Assistant
 from qa.eval.scoring import hangul_share
 from qa.models.generation import ScriptedGenerator
 from qa.text.korean import KOREAN_REFUSAL, korean_amount, korean_answer, korean_number
 
 H = lambda q, a="...": [(q, a)]  # noqa: E731
+DATA = ROOT / "tests" / "data"
 
 
 # --- follow-ups -------------------------------------------------------------------------------------
@@ -30,11 +37,13 @@ H = lambda q, a="...": [(q, a)]  # noqa: E731
      "By what percentage is the 2026 AI budget an increase?"),
 ])
 def test_follow_ups_are_rewritten(question, history, expected):
-    assert rewrite_followup(question, history) == expected
+    assert rewrite_followup(question, history).searched == expected
 
 
 @pytest.mark.parametrize("question, history", [
     ("Where was the Lumen showcase held?", H("What is A.X K1?")),   # a new topic, with its own name
+    # a new topic whose name only qualifies a noun ("the national AI models"): still its own
+    ("Where was the first presentation of the national AI models held?", H("Who is the mayor of Busan?", "No.")),
     ("How many parameters does it have?", None),                     # no conversation
     ("How many parameters does it have?", [("", "")]),
 ])
@@ -44,7 +53,8 @@ def test_standalone_questions_are_left_alone(question, history):
 
 def test_generic_subjects_become_context_not_replacements():
     rewritten = rewrite_followup("How big is it?", H("What is Korea doing in AI?"), is_generic=lambda n: n == "Korea")
-    assert rewritten == "How big is it? (about: What is Korea doing in AI?)"
+    assert rewritten.searched == "How big is it? (about: What is Korea doing in AI?)"
+    assert rewritten.shown == "How big is it?"  # one question: nothing to name it by
     assert subject_of("How many clinical records was Seoul National University Hospital's medical LLM trained on?") == \
         "Seoul National University Hospital"
 
@@ -192,7 +202,7 @@ def test_a_translation_that_fails_falls_back_to_the_question_as_asked(settings, 
     ([("How tall is Mount Aconcagua?", "6,961 m [1].")], "Where is it?", "Where is Mount Aconcagua?"),
 ])
 def test_a_pronoun_points_at_what_the_previous_answer_named(history, question, expected):
-    assert rewrite_followup(question, history) == expected
+    assert rewrite_followup(question, history).shown == expected
 
 
 @pytest.fixture
@@ -314,3 +324,82 @@ def test_a_korean_question_keeps_to_the_documents_it_is_given(settings, embedder
     restricted = a.ask(question, sources=["budget.txt"])
     assert restricted.refused and restricted.text == KOREAN_REFUSAL
     assert {p.source for p in restricted.passages} <= {"budget.txt"}
+
+
+def _name_tokens(text: str) -> set[str]:
+    """The capitalized words and figures of `text` after its first word (the question word)."""
+    words = re.findall(r"[\w.–-]+", re.sub(r"['’]s?\b", " ", text))[1:]
+    return {w.strip(".-") for w in words if w[0].isupper() or w[0].isdigit()}
+
+
+def _possessors(text: str) -> set[str]:
+    """The words written with "'s" ("SK Telecom's AX" -> Telecom): what owns the subject, not the subject."""
+    return set(re.findall(r"(\w+)['’]s?\b", text))
+
+
+def _one_question(text: str) -> bool:
+    """A single question: one question mark at the end, no bracketed add-on, no second question joined on."""
+    return (text.count("?") == 1 and text.endswith("?") and "(" not in text
+            and not re.search(r"(,|\band)\s+(what|how|who|where|when|which|why)\b", text, re.IGNORECASE))
+
+
+@pytest.mark.parametrize("path", ["followups.jsonl", "followups_public.jsonl"])
+def test_answered_as_shows_one_question_about_the_reference_subject(path):
+    """Over both follow-up sets: what "Answered as" shows (the rewrite's shown form, or the question when it
+    needs none) is one question, and the names it adds to the follow-up are the reference standalone
+    question's: at least one of the reference's own (not a possessor's), and no more of others than of them."""
+    rows = [json.loads(line) for line in (DATA / path).read_text().splitlines() if line.strip()]
+    assert rows and all(r.get("standalone") for r in rows)
+    wrong = []
+    for row in rows:
+        rewrite = rewrite_followup(row["question"], row["history"])
+        shown = rewrite.shown if rewrite else row["question"]
+        asked = _name_tokens(row["question"])
+        added, reference = _name_tokens(shown) - asked, _name_tokens(row["standalone"]) - asked
+        heads = reference - _possessors(row["standalone"])
+        right = added & reference
+        ok = _one_question(shown) and (
+            not reference and not added
+            or bool(right) and (not heads or bool(added & heads)) and len(added - reference) <= len(right))
+        if not ok:
+            wrong.append((row["id"], shown, row["standalone"]))
+    assert wrong == []
+
+
+# --- questions that ask two things ------------------------------------------------------------------
+
+def _replying(messages):
+    """A scripted model: the answer to whichever part it is asked, else it does not know."""
+    asked = messages[-1]["content"].split("Question:")[-1]
+    if "VAETKI" in asked:
+        return "NC AI built the VAETKI model."
+    if "budget" in asked:
+        return "10.1 trillion won"
+    return "I don't know."
+
+
+def test_a_two_part_question_is_answered_part_by_part_each_cited(settings, embedder, corpus):
+    a = Assistant.from_paths([corpus], index=settings.index_dir, settings=settings, embedder=embedder,
+                             generator=ScriptedGenerator(_replying))
+    answer = a.ask("Who built the VAETKI model, and how much does the 2026 budget give to AI?")
+    assert [p.refused for p in answer.parts] == [False, False] and not answer.refused
+    assert answer.text.startswith("Who built the VAETKI model? ") and "NC AI" in answer.text
+    assert "How much does the 2026 budget give to AI? 10.1 trillion won [2]" in answer.text
+    assert [c.n for c in answer.citations] == [1, 2]
+    assert [c.source for c in answer.citations] == ["models.md", "budget.txt"]
+    events = list(a.ask_stream("Who built the VAETKI model, and how much does the 2026 budget give to AI?"))
+    assert any(isinstance(e, Progress) and e.detail.startswith("Part 2 of 2: ") for e in events)
+    shown = " ".join(e.text for e in events if isinstance(e, Verified))
+    assert shown == events[-1].text  # what streamed is what the final answer says
+
+
+def test_a_part_the_documents_do_not_answer_is_named_not_dropped(settings, embedder, corpus):
+    a = Assistant.from_paths([corpus], index=settings.index_dir, settings=settings, embedder=embedder,
+                             generator=ScriptedGenerator(_replying))
+    answer = a.ask("How much does the 2026 budget give to AI? And who is the mayor of the capital?")
+    assert [p.refused for p in answer.parts] == [False, True] and not answer.refused
+    assert answer.text.endswith("Who is the mayor of the capital? The documents do not say.")
+    assert len(answer.citations) == 1 and "10.1 trillion" in answer.text
+    off = dataclasses.replace(settings, answer_parts=False)  # read as one question: no parts
+    assert Assistant.from_paths([corpus], index=settings.index_dir, settings=off, embedder=embedder,
+                                generator=ScriptedGenerator(_replying)).ask(answer.question).parts == []

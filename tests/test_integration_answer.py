@@ -47,8 +47,8 @@ def test_llama_cpp_tells_how_sure_the_model_was(seeds_assistant):
 # passages"). Measured totals, not these questions, decide the default.
 SPAN_REFUSES = pytest.mark.xfail(strict=True, reason="the span reader scores 'no answer' over 'Korea's robot "
                                  "density' (margin -5.2; 'How many robots per 10,000 workers' gets 1,012 at 2.8)")
-SPAN_ANSWERS = pytest.mark.xfail(strict=True, reason="the span reader is sure of a neighbouring answer: another "
-                                 "model's parameters, a product of the company named")
+SPAN_ANSWERS = pytest.mark.xfail(strict=True, reason="the span reader is sure of a neighbouring answer: a product of "
+                                 "the company named")
 
 
 @pytest.mark.parametrize("reader", ["both", "generator"])
@@ -77,7 +77,7 @@ def test_seed_questions_get_a_cited_correct_answer(seeds_assistant, question, ex
 ])
 @pytest.mark.parametrize("reader", ["both", "generator"])
 def test_questions_the_documents_do_not_answer_are_refused(seeds_assistant, question, reader, request):
-    if reader == "both" and "Paris" not in question:
+    if reader == "both" and "Upstage" in question:  # (Samsung Gauss: refused since the third training run)
         request.applymarker(SPAN_ANSWERS)
     answer = seeds_assistant.ask(question, reader=reader)
     assert answer.refused, (answer.raw, answer.text)

@@ -84,9 +84,13 @@ class Answer:
     timings: dict = field(default_factory=dict)
     confidence: float | None = None  # the calibrated probability that the answer is right (qa/answer/calibration.py)
     features: dict = field(default_factory=dict)  # what that probability was computed from
+    parts: list[Answer] = field(default_factory=list)  # a question asking two things: each part's own answer
+
 
     def to_dict(self) -> dict:
         """The JSON shape of `qa ask --json`."""
         return {"text": self.text, "refused": self.refused, "conflict": self.conflict,
                 "rewritten": self.rewritten, "citations": [asdict(c) for c in self.citations],
-                "passages": [asdict(p) for p in self.passages]}
+                "passages": [asdict(p) for p in self.passages],
+                **({"parts": [{"question": p.rewritten or p.question, "text": p.text, "refused": p.refused}
+                              for p in self.parts]} if self.parts else {})}

@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -32,7 +33,8 @@ from qa.answer.conflicts import CONFLICT_PREFIX, ConflictRules, competing_senten
 from qa.answer.events import Answer, Progress, Verified
 from qa.answer.followups import rewrite_followup
 from qa.answer.prompt import NOT_IN_PASSAGE, build_messages, build_passage_messages
-from qa.answer.questions import asks_for_several, asks_yes_or_no, clean_question, is_scoped
+from qa.answer.parts import joined_answer, part_segment
+from qa.answer.questions import asks_for_several, asks_yes_or_no, clean_question, is_scoped, question_parts
 from qa.answer.reading import Reader, Reading
 from qa.answer.span_answer import (
     listed,
@@ -105,6 +107,7 @@ class Answerer:
     # Settings.span_busy_after)
     generator_demand: Demand | None = None
     span_busy_after: int = Settings.span_busy_after
+    answer_parts: bool = Settings.answer_parts  # a question asking two things: each part answered on its own
 
     def __post_init__(self) -> None:
         self.verifier = self.verifier or Verifier(self.retriever)
@@ -119,8 +122,41 @@ class Answerer:
 
         A Korean question is first translated into English (qa/answer/translation.py; the earlier questions of the
         conversation too), then a follow-up is rewritten into a standalone question (`Answer.rewritten`
-        shows what was searched); a Korean question is answered in Korean (qa/text/korean.py).
+        shows what was searched); a Korean question is answered in Korean (qa/text/korean.py). A question that
+        asks two things at once is answered part by part (qa/answer/parts.py).
         """
+        parts = question_parts(question) if self.answer_parts and not has_hangul(question) else [question]
+        if len(parts) > 1:
+            yield from self._stream_parts(question, parts, history, raw)
+            return
+        yield from self._stream_one(question, history, raw)
+
+    def _stream_parts(self, question: str, parts: list[str], history: Sequence[tuple[str, str]] | None, raw: bool):
+        """Each part answered as a question of its own, the first in the conversation, each later one after the
+        part before it (its pronouns are that part's); each answered part shown once verified, then the joined
+        answer."""
+        answers: list[Answer] = []
+        cited = 0
+        for i, part in enumerate(parts):
+            context = history if i == 0 else [(answers[-1].rewritten or parts[i - 1], "")]
+            answer = None
+            for item in self._stream_one(part, context, raw):
+                if isinstance(item, Answer):
+                    answer = item
+                elif isinstance(item, Progress):
+                    yield Progress(item.stage, f"Part {i + 1} of {len(parts)}: {item.detail}")
+                elif isinstance(item, str):
+                    yield item
+            assert answer is not None
+            if not answer.refused:
+                yield Verified(part_segment(answer, cited, REFUSAL_TEXT),
+                               [dataclasses.replace(c, n=c.n + cited) for c in answer.citations])
+                cited += len(answer.citations)
+            answers.append(answer)
+        yield joined_answer(question, answers, REFUSAL_TEXT)
+
+    def _stream_one(self, question: str, history: Sequence[tuple[str, str]] | None, raw: bool):
+        """One question's events (`stream`)."""
         t0 = time.perf_counter()
         raw_pieces, verifier = raw, self.verifier
         korean = has_hangul(question)
@@ -336,9 +372,11 @@ class Answerer:
         if has_hangul(question):
             history = [(self.translator.english(u) or u if has_hangul(u or "") else u, a) for u, a in history or []]
         followup = rewrite_followup(english or question, history, is_generic=lambda n: not self.verifier.distinctive(n))
-        query = followup or english or question
+        # a follow-up is read as one standalone question and searched with the conversation's context
+        query = followup.shown if followup else english or question
         also = question if english else None
-        retrieval = self.retriever.retrieve(query, self.k, sources=self.sources, also=also)
+        retrieval = self.retriever.retrieve(followup.searched if followup else query, self.k, sources=self.sources,
+                                            also=also)
         if english and not followup:
             found = facts_for_prompt(candidate_sentences(self.retriever, retrieval, query), self.verifier.min_relevance,
                                      self.context_sentences)
@@ -347,7 +385,7 @@ class Answerer:
                 retrieval = self.retriever.retrieve(query, self.k, sources=self.sources, also=also)
         rewritten = query if query != question else None
         if has_hangul(question) and retrieval.passages and in_other_script(retrieval.passages[0].text):
-            query = followup or question
+            query = followup.shown if followup else question
             retrieval = Retrieval(retrieval.passages, retrieval.rows, self.retriever.embed_query(query))
         return query, rewritten, retrieval
 

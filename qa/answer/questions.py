@@ -12,7 +12,15 @@ import re
 import unicodedata
 
 from qa.errors import QuestionError
-from qa.text.language import AUXILIARY_VERBS, FUNCTION_WORDS, LISTING_WORDS, MONTHS, NOT_PLURAL_ENDINGS
+from qa.text.language import (
+    AUXILIARY_VERBS,
+    FUNCTION_WORDS,
+    LISTING_WORDS,
+    MONTHS,
+    NOT_PLURAL_ENDINGS,
+    POSSESSIVE_PRONOUNS,
+    QUESTION_WORDS,
+)
 from qa.text.rules import figures, names
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -107,6 +115,68 @@ def asks_for_several(question: str) -> bool:
             break
         phrase.append(word)
     return any(_plural(w) for w in phrase)
+
+
+_WH = "|".join(sorted(QUESTION_WORDS, key=len, reverse=True))
+_AUX = "|".join(sorted(AUXILIARY_VERBS))
+# Where a second question starts: after a question mark that ends a sentence ("...? And how many...?", "...?
+# Also, when...", "...? Is it..."), after "and" / "as well as" / "plus" / "also" when a question word follows
+# ("..., and in what year did he...?"), or after a comma and "and" when an auxiliary verb opens a yes-or-no
+# question ("What does it cost, and is it waterproof?").
+_SECOND_QUESTION = re.compile(rf"\?\s+(?:(?:and|also|plus),?\s+)?(?=(?:{_WH}|{_AUX}|tell)\b)|"
+                              rf",?\s+(?:and|as well as|plus|also)\s+(?:also\s+)?"
+                              rf"(?=(?:(?:in|on|at|for|by|from|to|of|since)\s+)?(?:{_WH})\b)|"
+                              rf",\s+and\s+(?=(?:{_AUX})\s+(?:it|they|he|she|this|that|there|the|a|an|its|their)\b)",
+                              re.IGNORECASE)
+# "What is the volume of X as well as its depth?": a second thing asked of the same subject
+_SECOND_ATTRIBUTE = re.compile(rf"\s+(?:and|as well as)\s+(?=(?:{'|'.join(sorted(POSSESSIVE_PRONOUNS))})\s+\w)",
+                               re.IGNORECASE)
+_LEADING_ASK = re.compile(r"^\s*(?:what|which)\s+(?:is|are|was|were)\s+", re.IGNORECASE)
+MIN_PART_WORDS = 3
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions a question asks, each as a question of its own: one for most questions (a list question
+    such as "What was revenue in 2018 and 2019 respectively?" is one question asking for several items,
+    `asks_for_several`), two or more for "What are the opening hours and how much does a loaf cost?".
+
+    >>> question_parts("Who commissioned Mesrob, and in what year did he complete it?")
+    ['Who commissioned Mesrob?', 'In what year did he complete it?']
+    >>> question_parts("How many towns are there? And how many senators sit in the Senate?")
+    ['How many towns are there?', 'How many senators sit in the Senate?']
+    >>> question_parts("What is the volume of the Baltic Sea as well as its maximum depth?")
+    ['What is the volume of the Baltic Sea?', 'What is its maximum depth?']
+    >>> question_parts("What was revenue in 2018 and 2019 respectively?"), question_parts("Who won and why?")
+    (['What was revenue in 2018 and 2019 respectively?'], ['Who won and why?'])
+    >>> question_parts("What determines which half-line is positive and which is negative?")
+    ['What determines which half-line is positive and which is negative?']
+    >>> question_parts("What does the kettle cost, and is it easy to clean?")
+    ['What does the kettle cost?', 'Is it easy to clean?']
+    """
+    if set(re.findall(r"[\w'’-]+", question.lower())) & LISTING_WORDS:
+        return [question]
+    pieces, rest = [], question.strip()
+    while True:
+        cut = _SECOND_QUESTION.search(rest)
+        attribute = _SECOND_ATTRIBUTE.search(rest) if cut is None and _LEADING_ASK.match(rest) else None
+        found = cut or attribute
+        if found is None:
+            break
+        first, second = rest[:found.start()].strip(" ,;"), rest[found.end():].strip()
+        wh = re.match(rf"(?:\w+\s+)?({_WH})\b", second, re.IGNORECASE)
+        if (cut is not None and "?" not in rest[found.start():found.end()] and wh
+                and re.search(rf"\s{wh.group(1)}\b", first, re.IGNORECASE)):
+            break  # "What determines which half is positive and which is negative?": one embedded question
+        if attribute is not None:
+            second = _LEADING_ASK.match(rest).group().strip().capitalize() + " " + second
+        if len(first.split()) < MIN_PART_WORDS or len(second.split()) < MIN_PART_WORDS:
+            break
+        pieces.append(first)
+        rest = second
+    parts = [*pieces, rest]
+    if len(parts) == 1:
+        return [question]
+    return [p[0].upper() + p[1:].rstrip(" ?.") + "?" for p in parts]
 
 
 def _plural(word: str) -> bool:

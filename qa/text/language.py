@@ -48,6 +48,14 @@ answer how what which who whom whose where when why does do did is are was were 
 has have had under after before according besides also both but if so than then
 """.split())
 
+# The words a question (or the second question of a two-part one) starts with.
+QUESTION_WORDS = frozenset({"what", "what's", "which", "who", "whom", "whose", "where", "when", "why", "how"})
+
+# Pronouns a follow-up question leans on: a person or thing, a possessive, several (they agree with a plural).
+PERSONAL_PRONOUNS = frozenset({"it", "they", "them", "he", "she", "him"})
+POSSESSIVE_PRONOUNS = frozenset({"its", "their", "his", "her"})
+PLURAL_PRONOUNS = frozenset({"they", "them", "their"})
+
 # Lower-case words inside a name, between two capitalized words ("Gulf of Bothnia", "Leonardo da Vinci").
 NAME_CONNECTIVES = frozenset({"of", "de", "da", "di", "del", "della", "du", "von", "van", "der", "la", "le"})
 
