@@ -359,7 +359,7 @@ def render_documents(documents: list[dict], fresh: set[str] | frozenset = frozen
 
     >>> html_table = render_documents([{"name": "a.txt", "title": "A", "chunks": 3, "bytes": 2048,
     ...                                 "added": "2026-12-05T10:00:00+00:00"}], fresh={"a.txt"})
-    >>> "<tr class='qa-new' data-doc='a.txt'>" in html_table, "2026-12-05</td>" in html_table
+    >>> "<tr class='qa-new' data-doc='a.txt'" in html_table, "2026-12-05</td>" in html_table
     (True, True)
     """
     if not documents:
@@ -380,7 +380,9 @@ def render_documents(documents: list[dict], fresh: set[str] | frozenset = frozen
 
 
 def _size(n_bytes: int) -> str:
-    """>>> _size(900), _size(20_480), _size(3_500_000)
+    """A size in bytes as a person reads it.
+
+    >>> _size(900), _size(20_480), _size(3_500_000)
     ('900 B', '20 KB', '3.3 MB')
     """
     if n_bytes < 1024:

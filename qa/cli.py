@@ -39,7 +39,6 @@ def cmd_index(args, settings) -> int:
             raise QAError(f"{missing[0]}: no such folder (the default corpus); set QA_SEEDS_DIR to the documents' "
                           f"folder, or give PATHS")
         if missing:  # an index exists: the removal guard decides, and names the index in its message
-            say(f"{', '.join(map(str, missing))}: not found (the default corpus; QA_SEEDS_DIR sets it)")
             roots = [r for r in roots if r.exists()]
     address = args.ray if args.ray is not None else settings.ray_address
     embedder = make_embedder(settings)
@@ -51,7 +50,9 @@ def cmd_index(args, settings) -> int:
                                checkpoint_dir=checkpoint_dir(settings, index_dir), say=say)
     try:
         store, report = sync_index(index_dir, roots, embedder, settings, base=base, strict=True,
-                                   allow_remove_all=args.allow_remove_all)
+                                   allow_remove_all=args.allow_remove_all,
+                                   missing_roots=[] if args.paths else [r for r in settings.default_corpus
+                                                                        if not r.exists()])
     finally:
         if address:
             shutdown()

@@ -182,3 +182,19 @@ def test_index_without_paths_and_without_an_index_names_the_missing_corpus(capsy
     assert main(["index"]) == 2  # QA_SEEDS_DIR points nowhere (the fixture)
     err = capsys.readouterr().err
     assert "no-seeds: no such folder" in err and "QA_SEEDS_DIR" in err
+
+
+def test_index_stops_when_a_missing_default_folder_would_take_some_documents(corpus, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("QA_SEEDS_DIR", str(corpus))
+    uploads = tmp_path / "data" / "uploads"
+    uploads.mkdir(parents=True)
+    (uploads / "note.txt").write_text("Note\n\nThe pier is 40 m long.")
+    assert main(["index"]) == 0
+    current = (tmp_path / "default-index" / "CURRENT").read_text()
+    monkeypatch.setenv("QA_SEEDS_DIR", str(tmp_path / "mistyped-seeds"))  # the upload is found, the seeds are not
+    capsys.readouterr()
+    assert main(["index"]) == 2
+    err = capsys.readouterr().err
+    assert "would remove 3 of its 4 documents" in err and "mistyped-seeds" in err and "--allow-remove-all" in err
+    assert (tmp_path / "default-index" / "CURRENT").read_text() == current
+    assert main(["index", "--allow-remove-all"]) == 0 and "removed 3" in capsys.readouterr().out

@@ -81,7 +81,7 @@ def _names(text: str) -> list[_Name]:
     raw = []
     for m in _NAME_SPAN.finditer(text):
         words = [(w.start() + m.start(), w.group()) for w in re.finditer(r"\S+", m.group())]
-        while words and words[0][1] in _QUESTION_WORDS | _NOT_A_REFERENT:
+        while words and (words[0][1] in _QUESTION_WORDS | _NOT_A_REFERENT or words[0][1] in ("of", "the", "de")):
             if words[0][1] == "The" and len(words) > 1 and not re.search(r"(^|[.!?:;]\s*)$", text[:words[0][0]]):
                 break  # "influenced by The Second Sex": mid-sentence, "The" is the title's own
             words.pop(0)
@@ -119,7 +119,8 @@ def _names(text: str) -> list[_Name]:
 def _ends_a_list(text: str, end: int) -> bool:
     """True when the name ending at `end` is followed by the rest of a list of names that ends "and NAME"
     (commas alone join appositions, "The Second Sex, Simone de Beauvoir's work", which are not one name)."""
-    return bool(re.match(rf"(?:,\s+{_NAME_TOKEN}[^,]*?)*,?\s+and\s+{_NAME_TOKEN}", text[end:]))
+    # each segment starts at its comma and runs to the next one: one way to match it, so no backtracking blow-up
+    return bool(re.match(rf"(?:,\s+(?=[A-Z0-9])[^,]*?)*,?\s+and\s+{_NAME_TOKEN}", text[end:]))
 
 
 def _names_anything(question: str) -> bool:

@@ -150,6 +150,8 @@ def question_parts(question: str) -> list[str]:
     (['What was revenue in 2018 and 2019 respectively?'], ['Who won and why?'])
     >>> question_parts("What determines which half-line is positive and which is negative?")
     ['What determines which half-line is positive and which is negative?']
+    >>> question_parts("What is the difference between Apple and its rivals?")
+    ['What is the difference between Apple and its rivals?']
     >>> question_parts("What does the kettle cost, and is it easy to clean?")
     ['What does the kettle cost?', 'Is it easy to clean?']
     """
@@ -158,7 +160,8 @@ def question_parts(question: str) -> list[str]:
     pieces, rest = [], question.strip()
     while True:
         cut = _SECOND_QUESTION.search(rest)
-        attribute = _SECOND_ATTRIBUTE.search(rest) if cut is None and _LEADING_ASK.match(rest) else None
+        attribute = (_SECOND_ATTRIBUTE.search(rest) if cut is None and _LEADING_ASK.match(rest)
+                     and not re.search(r"\b(?:between|both)\b", rest, re.IGNORECASE) else None)  # "between X and its Y"
         found = cut or attribute
         if found is None:
             break

@@ -152,13 +152,16 @@ def _resolve_stored(stored: str, index_dir: Path) -> Path:
 REMOVAL_WARNING_SHARE = 0.5  # removing more than this share of an index's documents is said on the terminal
 
 
-def guard_removal(index_dir: Path, previous: dict | None, kept: set[str], *, allow_remove_all: bool = False) -> None:
+def guard_removal(index_dir: Path, previous: dict | None, kept: set[str], *, allow_remove_all: bool = False,
+                  missing_roots: Sequence[Path] = ()) -> None:
     """Refuse an update that would remove every document of an index because its sources are not found.
 
     `previous` is the index's manifest before the update (its "sources" are relative to `index_dir`), `kept`
     the ids of the documents found now. When every document would go and one of the recorded source
     folders does not exist (the index was copied elsewhere, the corpus moved), raises `SourcesMissing`
-    naming the index, the folders it expected and how to point at them, unless `allow_remove_all`.
+    naming the index, the folders it expected and how to point at them, unless `allow_remove_all`. The same
+    when the caller was asked for folders that are gone (`missing_roots`, the default corpus) and the update
+    would remove any document.
 
     Example:
         >>> manifest = {"sources": ["gone-folder"], "documents": [{"id": "a.txt"}, {"id": "b.txt"}]}
@@ -175,16 +178,21 @@ def guard_removal(index_dir: Path, previous: dict | None, kept: set[str], *, all
     if not before or not removed:
         return
     index_dir = Path(index_dir)
-    if len(removed) == len(before) and not allow_remove_all:
-        expected = [_resolve_stored(s, index_dir) for s in previous.get("sources", [])]
-        missing = [p for p in expected if not p.exists()]
-        if missing:
-            folders = "folders it was built from are" if len(missing) > 1 else "folder it was built from is"
-            raise SourcesMissing(
-                f"{index_dir}: updating it would remove all {len(before)} of its documents, because the {folders} "
-                f"not found: {', '.join(map(str, missing))}. Point at the documents with QA_SEEDS_DIR=FOLDER (the "
-                f"default corpus) or `qa index FOLDER... --index {index_dir}`; to empty the index anyway: "
-                f"`qa index --index {index_dir} --allow-remove-all`")
+    if allow_remove_all:
+        return
+    missing = list(missing_roots)
+    if len(removed) == len(before):
+        missing += [p for p in (_resolve_stored(s, index_dir) for s in previous.get("sources", []))
+                    if not p.exists() and p not in missing]
+    if missing:
+        every = len(removed) == len(before)
+        share = f"all {len(before)} of its documents" if every else f"{len(removed)} of its {len(before)} documents"
+        folders = "folders it was built from are" if len(missing) > 1 else "folder it was built from is"
+        raise SourcesMissing(
+            f"{index_dir}: updating it would remove {share}, because the {folders} not found: "
+            f"{', '.join(map(str, missing))}. Point at the documents with QA_SEEDS_DIR=FOLDER (the default corpus) "
+            f"or `qa index FOLDER... --index {index_dir}`; to {'empty' if every else 'update'} the index anyway: "
+            f"`qa index --index {index_dir} --allow-remove-all`")
 
 
 def say_removals(index_dir: Path, removed: Sequence[str], before: int) -> None:
@@ -196,15 +204,16 @@ def say_removals(index_dir: Path, removed: Sequence[str], before: int) -> None:
 
 def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, settings: Settings, *,
                base: IndexStore | None = None, strict: bool = True, previous: dict | None = None,
-               allow_remove_all: bool = False) -> tuple[IndexStore, SyncReport]:
+               allow_remove_all: bool = False, missing_roots: Sequence[Path] = ()) -> tuple[IndexStore, SyncReport]:
     """Make the index in `index_dir` hold exactly the documents under `roots`.
 
     Unchanged files (same size and mtime, or same content hash) keep their chunks and vectors; only
     new and changed files are chunked and embedded. With `strict`, a root that does not exist or a
     named file that cannot be indexed raises a `QAError` before anything is written. Files inside
     folders that cannot be indexed are skipped and reported. An update that would remove every document
-    of the index (`base`, or the manifest `previous`) because its sources are not found raises
-    `SourcesMissing` before anything is read or written, unless `allow_remove_all` (`guard_removal`).
+    of the index (`base`, or the manifest `previous`) because its sources are not found, or any of them when
+    the caller names `missing_roots` it was asked for, raises `SourcesMissing` before anything is read or
+    written, unless `allow_remove_all` (`guard_removal`).
     """
     index_dir = Path(index_dir)
     roots = [Path(r).resolve() for r in roots]
@@ -215,7 +224,7 @@ def sync_index(index_dir: Path, roots: Sequence[Path], embedder: Embedder, setti
     named_files = {r for r in roots if r.is_file()}
     files, skipped_types = discover(roots)
     guard_removal(index_dir, base.manifest if base is not None else previous, {f.doc_id for f in files},
-                  allow_remove_all=allow_remove_all)
+                  allow_remove_all=allow_remove_all, missing_roots=missing_roots)
     report = SyncReport(skipped=[(str(p), why) for p, why in skipped_types])
     if strict:
         for path, why in skipped_types:
