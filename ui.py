@@ -612,16 +612,19 @@ def build(app: App) -> gr.Blocks:
         seen = gr.State(None)  # what this tab's documents panel shows
         panel = [table, removable, only, seen, status]
         files.upload(app.upload, files, [upload_status, table, removable, files], concurrency_limit=1).then(
-            app.refresh_documents, [seen, only], panel, queue=False)
+            app.refresh_documents, [seen, only], panel, queue=False, show_progress="hidden")
         remove.click(app.remove, removable, [upload_status, table, removable], concurrency_limit=1).then(
-            app.refresh_documents, [seen, only], panel, queue=False)
-        # every tab shows what the index holds: at load, and every few seconds (a change made in another tab)
-        demo.load(app.refresh_documents, [seen, only], panel, queue=False)
-        gr.Timer(DOCUMENTS_REFRESH_S).tick(app.refresh_documents, [seen, only], panel, queue=False)
+            app.refresh_documents, [seen, only], panel, queue=False, show_progress="hidden")
+        # every tab shows what the index holds: at load, and every few seconds (a change made in another tab);
+        # a quiet refresh: no loading timer flashes over the status line and the table
+        demo.load(app.refresh_documents, [seen, only], panel, queue=False, show_progress="hidden")
+        gr.Timer(DOCUMENTS_REFRESH_S).tick(app.refresh_documents, [seen, only], panel, queue=False,
+                                           show_progress="hidden")
         open_button.click(app.view_document, opened, viewer, js=OPEN_JS, queue=False).then(
             None, None, None, js=SCROLL_TO_MARK_JS)
         timer = gr.Timer(1.0)
-        timer.tick(lambda: (app.status(), gr.Timer(active=not app.ready.is_set())), None, [status, timer])
+        timer.tick(lambda: (app.status(), gr.Timer(active=not app.ready.is_set())), None, [status, timer],
+                   show_progress="hidden")
     return demo
 
 
