@@ -400,8 +400,15 @@ def _indexed_count(page) -> int:
 
 def test_the_documents_panel_reads_at_a_glance(page, server, tmp_path):
     """Ten documents and more: titles, whole cells, eight rows in view, the status counting them."""
-    before = _indexed_count(page)
-    for name, title in (("orchard.txt", "Orchard Ledger"), ("lighthouse.md", "Lighthouse Keeping Through the Long Winters")):
+    # enough documents for ten rows whatever ran before; the two named ones last, so newest
+    named = [("orchard.txt", "Orchard Ledger"), ("lighthouse.md", "Lighthouse Keeping Through the Long Winters")]
+    fillers = [(f"ledger_{i}.txt", f"Ledger Volume {i}") for i in range(max(0, 10 - len(named) - len(_listed(page))))]
+    for name, title in fillers:
+        doc = tmp_path / name
+        doc.write_text(f"{title}\n\nThis volume lists the harbour crossings of {name}.\n")
+        _upload(page, doc, f"{name}: indexed")
+    before = len(_listed(page))  # the table follows an upload at once; the status line a moment later
+    for name, title in named:
         doc = tmp_path / name
         doc.write_text(f"{title}\n\nThe {name.split('.')[0]} notes say the season ran for 97 days.\n")
         assert f"{title} {name}: indexed" in _upload(page, doc, f"{name}: indexed")
@@ -429,6 +436,8 @@ def test_the_documents_panel_reads_at_a_glance(page, server, tmp_path):
     titles = page.evaluate("() => Array.from(document.querySelectorAll('#qa-docs td.qa-title')).map(c => c.innerText)")
     assert any(t.startswith("Lighthouse Keeping Through the Long Winters") for t in titles)
     # the chat's label never covers a message, however far the conversation has scrolled
+    while page.locator("#qa-chat .message").count() < 4:  # a conversation long enough to scroll
+        _ask(page, ROBOTS, "1,012")
     page.evaluate("() => { const log = document.querySelector('#qa-chat .bubble-wrap, #qa-chat [role=log]');"
                   " if (log) log.scrollTop = log.scrollHeight / 2; }")
     overlaps = page.evaluate("""() => {
