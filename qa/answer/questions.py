@@ -119,20 +119,51 @@ def asks_for_several(question: str) -> bool:
 
 _WH = "|".join(sorted(QUESTION_WORDS, key=len, reverse=True))
 _AUX = "|".join(sorted(AUXILIARY_VERBS))
-# Where a second question starts: after a question mark that ends a sentence ("...? And how many...?", "...?
-# Also, when...", "...? Is it..."), after "and" / "as well as" / "plus" / "also" when a question word follows
-# ("..., and in what year did he...?"), or after a comma and "and" when an auxiliary verb opens a yes-or-no
-# question ("What does it cost, and is it waterproof?").
-_SECOND_QUESTION = re.compile(rf"\?\s+(?:(?:and|also|plus),?\s+)?(?=(?:{_WH}|{_AUX}|tell)\b)|"
+# Who or what a yes-or-no question's auxiliary verb is about: a pronoun, a determiner, a capitalized name.
+_SUBJECT = r"(?:it|they|he|she|this|that|there|the|a|an|its|their|(?-i:[A-Z])\w*)\b"
+# Where a second question starts: after a question mark, semicolon or full stop that ends a sentence ("...?
+# And how many...?", "...; how much...", "...? Also, when..."), after "and" / "as well as" / "plus" / "also"
+# when a question word follows ("..., and in what year did he...?"), after "and" when an auxiliary verb opens
+# a yes-or-no question about someone or something ("What does it cost and is it waterproof?"), or after a
+# bare comma when a question word follows ("When did it open, who built it?": checked to start a question).
+_SECOND_QUESTION = re.compile(rf"(?:\?|;|(?<=\w{{2}})(?P<stop>\.))\s+(?:(?:and|also|plus),?\s+)?(?=(?:{_WH}|{_AUX}|tell)\b)|"
                               rf",?\s+(?:and|as well as|plus|also)\s+(?:also\s+)?"
                               rf"(?=(?:(?:in|on|at|for|by|from|to|of|since)\s+)?(?:{_WH})\b)|"
-                              rf",\s+and\s+(?=(?:{_AUX})\s+(?:it|they|he|she|this|that|there|the|a|an|its|their)\b)",
+                              rf",?\s+and\s+(?=(?:{_AUX})\s+{_SUBJECT})|"
+                              rf"(?P<comma>,)\s+(?=(?:{_WH})\s+\w)",
                               re.IGNORECASE)
 # "What is the volume of X as well as its depth?": a second thing asked of the same subject
 _SECOND_ATTRIBUTE = re.compile(rf"\s+(?:and|as well as)\s+(?=(?:{'|'.join(sorted(POSSESSIVE_PRONOUNS))})\s+\w)",
                                re.IGNORECASE)
 _LEADING_ASK = re.compile(r"^\s*(?:what|which)\s+(?:is|are|was|were)\s+", re.IGNORECASE)
+# A question asking two things of one clause: "Where and when was it signed?", "When was it built, and by
+# whom?" (the second question word takes the first one's place before the auxiliary verb).
+_TWO_ASKS = re.compile(rf"^\s*({_WH})\s+and\s+((?:by\s+|from\s+|with\s+|for\s+|to\s+)?(?:{_WH}))\s+(?=(?:{_AUX})\s)",
+                       re.IGNORECASE)
+_TRAILING_ASK = re.compile(rf",?\s+and\s+((?:by\s+|from\s+|with\s+|for\s+|to\s+)?(?:{_WH}))\s*\?*\s*$",
+                           re.IGNORECASE)
+_OPENING_ASK = re.compile(rf"^\s*(?:(?:in|on|at|for|by|from|to|of)\s+)?(?:{_WH})(?:\s+\w+)??\s+(?=(?:{_AUX})\s)",
+                          re.IGNORECASE)
+_STARTS_A_QUESTION = re.compile(rf"^\s*(?:(?:in|on|at|for|by|from|to|of)\s+)?(?:{_WH}|{_AUX}|tell)\b", re.IGNORECASE)
 MIN_PART_WORDS = 3
+
+
+def _one_clause_parts(question: str) -> list[str] | None:
+    """The two questions of "Where and when was it signed?" or "When was it built, and by whom?"; None for
+    a question of another shape."""
+    body = question.strip().rstrip(" ?.")
+    both = _TWO_ASKS.match(body)
+    if both:
+        rest = body[both.end():]
+        return [f"{both.group(1)} {rest}", f"{both.group(2)} {rest}"]
+    trailing = _TRAILING_ASK.search(question)
+    if trailing is None:
+        return None
+    first = question[:trailing.start()].strip(" ,")
+    opening = _OPENING_ASK.match(first)  # "When was" of "When was it built": the auxiliary verb stays
+    if opening is None or len(first.split()) < MIN_PART_WORDS:
+        return None
+    return [first, f"{trailing.group(1)} {first[opening.end():]}"]
 
 
 def question_parts(question: str) -> list[str]:
@@ -154,6 +185,14 @@ def question_parts(question: str) -> list[str]:
     ['What is the difference between Apple and its rivals?']
     >>> question_parts("What does the kettle cost, and is it easy to clean?")
     ['What does the kettle cost?', 'Is it easy to clean?']
+    >>> question_parts("Where is the museum; how much is a ticket?")
+    ['Where is the museum?', 'How much is a ticket?']
+    >>> question_parts("When was the bridge built, and by whom?")
+    ['When was the bridge built?', 'By whom was the bridge built?']
+    >>> question_parts("Where and when was the treaty signed?")
+    ['Where was the treaty signed?', 'When was the treaty signed?']
+    >>> question_parts("When did the mill open, who built it?"), question_parts("In 2019, what was revenue?")
+    (['When did the mill open?', 'Who built it?'], ['In 2019, what was revenue?'])
     """
     if set(re.findall(r"[\w'’-]+", question.lower())) & LISTING_WORDS:
         return [question]
@@ -165,11 +204,13 @@ def question_parts(question: str) -> list[str]:
         found = cut or attribute
         if found is None:
             break
-        first, second = rest[:found.start()].strip(" ,;"), rest[found.end():].strip()
+        first, second = rest[:found.start()].strip(" ,;."), rest[found.end():].strip()
         wh = re.match(rf"(?:\w+\s+)?({_WH})\b", second, re.IGNORECASE)
-        if (cut is not None and "?" not in rest[found.start():found.end()] and wh
+        if (cut is not None and not re.search(r"[?;.]", rest[found.start():found.end()]) and wh
                 and re.search(rf"\s{wh.group(1)}\b", first, re.IGNORECASE)):
             break  # "What determines which half is positive and which is negative?": one embedded question
+        if cut is not None and (cut.group("comma") or cut.group("stop")) and not _STARTS_A_QUESTION.match(first):
+            break  # "According to the review, what does it cost?", "X has a target. Which...?": no question first
         if attribute is not None:
             second = _LEADING_ASK.match(rest).group().strip().capitalize() + " " + second
         if len(first.split()) < MIN_PART_WORDS or len(second.split()) < MIN_PART_WORDS:
@@ -177,6 +218,8 @@ def question_parts(question: str) -> list[str]:
         pieces.append(first)
         rest = second
     parts = [*pieces, rest]
+    if len(parts) == 1:
+        parts = _one_clause_parts(question) or [question]
     if len(parts) == 1:
         return [question]
     return [p[0].upper() + p[1:].rstrip(" ?.") + "?" for p in parts]
