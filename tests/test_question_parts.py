@@ -32,7 +32,9 @@ def test_single_questions_stay_whole(name):
 
 
 @pytest.mark.parametrize("question, parts", [
-    ("What does the blender cost and is it loud?", ["What does the blender cost?", "Is it loud?"]),
+    ("What does the blender cost, and is it loud?", ["What does the blender cost?", "Is it loud?"]),
+    ("Where is the museum; how much is a ticket?", ["Where is the museum?", "How much is a ticket?"]),
+    ("What does it cost, how long does it last?", ["What does it cost?", "How long does it last?"]),
     ("How long is the warranty, and does Acme repair it?", ["How long is the warranty?", "Does Acme repair it?"]),
     ("What is the tower's height. How many steps does it have?",
      ["What is the tower's height?", "How many steps does it have?"]),
@@ -49,7 +51,38 @@ def test_two_questions_in_one_come_apart(question, parts):
     "The plant opened in 1990. Which company runs it now?",
     "What was revenue in 2018 and 2019?",
     "Who won and why?",
+    # relative and adverbial clauses after a comma
+    "What happens to the settings, when the battery dies?",
+    "What is the population of Paris, which is the capital of France?",
+    "When did the company move to Berlin, where it still has its headquarters?",
+    "When the war ended, what happened to the soldiers?",
+    # one subject doing two things
+    "Which planet is the largest and has the most moons?",
+    "Who founded Microsoft and was its first CEO?",
+    "Which planet is the largest, and has the most moons?",
+    # a subject or object question with a trailing question word
+    "Who was fired, and why?",
+    "Which model did they choose, and why?",
+    # a statement before a semicolon; abbreviations before a full stop
+    "My kettle is leaking; what should I do?",
+    "How many employees did Alphabet Inc. have in 2020?",
+    "Who played Dr. Who in 1970?",
+    "What did Martin Luther King Jr. do in 1963?",
+    # a condition; embedded questions
+    "Does it come with a case, and if not, how much is one?",
+    "Do you know when the museum opens and how much tickets cost?",
+    "Can you tell me what the blender costs and how loud it is?",
     "Which is larger, the lake or the sea?",
 ])
 def test_one_question_stays_whole(question):
     assert question_parts(question) == [question]
+
+
+def test_a_question_of_many_questions_is_read_as_one():
+    assert len(question_parts("What does it cost? " * 4)) == 4
+    assert question_parts("What does it cost? " * 40) == ["What does it cost? " * 40]
+
+
+def test_a_long_run_of_white_space_is_read_at_once():
+    question = "What does it cost," + " " * 5_000 + "and why" + " " * 5_000 + "?"
+    assert len(question_parts(question)) == 1  # folded before matching: no separator scans the run

@@ -21,7 +21,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from qa.answer.conflicts import CONFLICT_PREFIX, ConflictRules, competing_senten
 from qa.answer.events import Answer, Progress, Verified
 from qa.answer.followups import rewrite_followup
 from qa.answer.prompt import NOT_IN_PASSAGE, build_messages, build_passage_messages
-from qa.answer.parts import joined_answer, part_segment
+from qa.answer.parts import joined_answer, part_segment, renumbered_citations
 from qa.answer.questions import asks_for_several, asks_yes_or_no, clean_question, is_scoped, question_parts
 from qa.answer.reading import Reader, Reading
 from qa.answer.span_answer import (
@@ -49,7 +48,7 @@ from qa.answer.verification import Verifier, says_it_does_not_know
 from qa.models.generation import Demand, Generator, reply_scores
 from qa.models.span_reader import Reads
 from qa.retrieve.evidence import candidate_sentences, facts_for_prompt
-from qa.retrieve.retrieval import Passage, Retrieval, Retriever
+from qa.retrieve.retrieval import Retrieval, Retriever
 from qa.settings import Settings
 from qa.text.korean import KOREAN_CONFLICT_PREFIX, korean_refusal, korean_statement
 from qa.text.rules import figures, has_hangul, in_other_script
@@ -149,8 +148,7 @@ class Answerer:
                     yield item
             assert answer is not None
             if not answer.refused:
-                yield Verified(part_segment(answer, cited, REFUSAL_TEXT),
-                               [dataclasses.replace(c, n=c.n + cited) for c in answer.citations])
+                yield Verified(part_segment(answer, cited, REFUSAL_TEXT), renumbered_citations(answer.citations, cited))
                 cited += len(answer.citations)
             answers.append(answer)
         yield joined_answer(question, answers, REFUSAL_TEXT)

@@ -44,6 +44,11 @@ def renumbered(text: str, offset: int) -> str:
     return MARKER.sub(lambda m: "[" + ", ".join(str(n + offset) for n in marker_numbers(m.group())) + "]", text)
 
 
+def renumbered_citations(citations: list, offset: int) -> list:
+    """`citations` numbered on past `offset` earlier ones (the markers' twin, `renumbered`)."""
+    return [dataclasses.replace(c, n=c.n + offset) for c in citations]
+
+
 def joined_answer(question: str, answers: list[Answer], refusal_text: str) -> Answer:
     """The answers of a question's parts as one `Answer`: each part's segment in turn (`part_segment`), the
     citations numbered on, the passages read by any part (once each); refused only when every part was.
@@ -52,7 +57,7 @@ def joined_answer(question: str, answers: list[Answer], refusal_text: str) -> An
     for answer in answers:
         segments.append(part_segment(answer, len(citations), refusal_text))
         if not answer.refused:
-            citations += [dataclasses.replace(c, n=c.n + len(citations)) for c in answer.citations]
+            citations += renumbered_citations(answer.citations, len(citations))
         for p in answer.passages:
             if (p.source, p.chunk_id) not in seen:
                 seen.add((p.source, p.chunk_id))

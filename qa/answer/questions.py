@@ -121,16 +121,23 @@ _WH = "|".join(sorted(QUESTION_WORDS, key=len, reverse=True))
 _AUX = "|".join(sorted(AUXILIARY_VERBS))
 # Who or what a yes-or-no question's auxiliary verb is about: a pronoun, a determiner, a capitalized name.
 _SUBJECT = r"(?:it|they|he|she|this|that|there|the|a|an|its|their|(?-i:[A-Z])\w*)\b"
+# The auxiliary verbs that open a question after ", and" ("..., and is it waterproof?"); not "has"/"had",
+# which more often carry on the first question's subject ("Which planet is largest, and has most moons?").
+_ASKING_AUX = "is|are|was|were|do|does|did|can|could|will|would|should"
+# Question words that ask about a clause, not a thing: they can swap places ("Where and when was it signed?").
+_CLAUSE_WH = "when|where|why|how"
+_AMOUNT_WH = r"(?:\s+(?:much|many|long|far|old|big|large|often|tall|high))?"
 # Where a second question starts: after a question mark, semicolon or full stop that ends a sentence ("...?
 # And how many...?", "...; how much...", "...? Also, when..."), after "and" / "as well as" / "plus" / "also"
-# when a question word follows ("..., and in what year did he...?"), after "and" when an auxiliary verb opens
-# a yes-or-no question about someone or something ("What does it cost and is it waterproof?"), or after a
-# bare comma when a question word follows ("When did it open, who built it?": checked to start a question).
-_SECOND_QUESTION = re.compile(rf"(?:\?|;|(?<=\w{{2}})(?P<stop>\.))\s+(?:(?:and|also|plus),?\s+)?(?=(?:{_WH}|{_AUX}|tell)\b)|"
+# when a question word follows ("..., and in what year did he...?"), after ", and" when an auxiliary verb
+# opens a yes-or-no question about someone or something ("What does it cost, and is it waterproof?"), or
+# after a bare comma when a question word and its auxiliary verb follow in a question's order ("When did it
+# open, how long is it?"; a relative clause, ", where it is based", keeps the subject first).
+_SECOND_QUESTION = re.compile(rf"(?:\?|(?P<semi>;)|(?P<stop>\.))\s+(?:(?:and|also|plus),?\s+)?(?=(?:{_WH}|{_AUX}|tell)\b)|"
                               rf",?\s+(?:and|as well as|plus|also)\s+(?:also\s+)?"
                               rf"(?=(?:(?:in|on|at|for|by|from|to|of|since)\s+)?(?:{_WH})\b)|"
-                              rf",?\s+and\s+(?=(?:{_AUX})\s+{_SUBJECT})|"
-                              rf"(?P<comma>,)\s+(?=(?:{_WH})\s+\w)",
+                              rf",\s+and\s+(?=(?:{_ASKING_AUX})\s+{_SUBJECT})|"
+                              rf"(?P<comma>,)\s+(?=(?:what|{_CLAUSE_WH}){_AMOUNT_WH}\s+(?:{_ASKING_AUX})\s+{_SUBJECT})",
                               re.IGNORECASE)
 # "What is the volume of X as well as its depth?": a second thing asked of the same subject
 _SECOND_ATTRIBUTE = re.compile(rf"\s+(?:and|as well as)\s+(?=(?:{'|'.join(sorted(POSSESSIVE_PRONOUNS))})\s+\w)",
@@ -138,24 +145,35 @@ _SECOND_ATTRIBUTE = re.compile(rf"\s+(?:and|as well as)\s+(?=(?:{'|'.join(sorted
 _LEADING_ASK = re.compile(r"^\s*(?:what|which)\s+(?:is|are|was|were)\s+", re.IGNORECASE)
 # A question asking two things of one clause: "Where and when was it signed?", "When was it built, and by
 # whom?" (the second question word takes the first one's place before the auxiliary verb).
-_TWO_ASKS = re.compile(rf"^\s*({_WH})\s+and\s+((?:by\s+|from\s+|with\s+|for\s+|to\s+)?(?:{_WH}))\s+(?=(?:{_AUX})\s)",
-                       re.IGNORECASE)
-_TRAILING_ASK = re.compile(rf",?\s+and\s+((?:by\s+|from\s+|with\s+|for\s+|to\s+)?(?:{_WH}))\s*\?*\s*$",
-                           re.IGNORECASE)
-_OPENING_ASK = re.compile(rf"^\s*(?:(?:in|on|at|for|by|from|to|of)\s+)?(?:{_WH})(?:\s+\w+)??\s+(?=(?:{_AUX})\s)",
-                          re.IGNORECASE)
-_STARTS_A_QUESTION = re.compile(rf"^\s*(?:(?:in|on|at|for|by|from|to|of)\s+)?(?:{_WH}|{_AUX}|tell)\b", re.IGNORECASE)
+_AGENT_WH = rf"(?:(?:by|from|with|for|to)\s+whom|{_CLAUSE_WH})"
+_TWO_ASKS = re.compile(rf"^(?:{_CLAUSE_WH})\s+and\s+({_AGENT_WH})\s+(?=(?:{_AUX})\s)", re.IGNORECASE)
+_TRAILING_ASK = re.compile(rf",?\s+and\s+({_AGENT_WH})\s*\??$", re.IGNORECASE)
+_OPENING_ASK = re.compile(rf"^(?:{_CLAUSE_WH})\s+(?=(?:{_AUX})\s)", re.IGNORECASE)
+# How a question opens: a question word (and an amount word), then its auxiliary verb, or an auxiliary verb.
+_OPENS_A_QUESTION = re.compile(rf"^(?:(?:in|on|at|for|by|from|to|of)\s+)?(?:(?:{_WH}){_AMOUNT_WH}(?:\s+\w+)?\s+)?"
+                               rf"(?:{_AUX})\b", re.IGNORECASE)
+_STARTS_A_QUESTION = re.compile(rf"^(?:(?:in|on|at|for|by|from|to|of)\s+)?(?:{_WH}|{_AUX}|tell)\b", re.IGNORECASE)
+# "Do you know when it opens and how much it costs?": the question words after it are embedded, not asked
+_EMBEDS = re.compile(r"^(?:do|does|can|could|would|will)\s+(?:you|anyone|someone)\b|^(?:tell|show)\s+me\b",
+                     re.IGNORECASE)
+# A first part ending on a condition or a conjunction is not a question of its own ("..., and if not, how...")
+_OPEN_ENDED = re.compile(r"\b(?:if not|if so|if yes|and|or|but|then|so)$", re.IGNORECASE)
+# An abbreviation before a full stop ("Inc.", "Dr.", "St.", "etc."): no sentence ends there
+_ABBREVIATION = re.compile(r"(?:^|\s)(?:[A-Z][a-z]{0,3}|[a-z]{1,3}|(?:\w\.)+\w)$")
 MIN_PART_WORDS = 3
+# More parts than this is not a person asking a few things at once (and each part costs a reading): one question
+MAX_PARTS = 4
 
 
 def _one_clause_parts(question: str) -> list[str] | None:
     """The two questions of "Where and when was it signed?" or "When was it built, and by whom?"; None for
-    a question of another shape."""
+    a question of another shape (a subject question, "Who was fired, and why?", stays one)."""
     body = question.strip().rstrip(" ?.")
     both = _TWO_ASKS.match(body)
     if both:
+        first = body[:both.end()].split()[0]
         rest = body[both.end():]
-        return [f"{both.group(1)} {rest}", f"{both.group(2)} {rest}"]
+        return [f"{first} {rest}", f"{both.group(1)} {rest}"]
     trailing = _TRAILING_ASK.search(question)
     if trailing is None:
         return None
@@ -164,6 +182,24 @@ def _one_clause_parts(question: str) -> list[str] | None:
     if opening is None or len(first.split()) < MIN_PART_WORDS:
         return None
     return [first, f"{trailing.group(1)} {first[opening.end():]}"]
+
+
+def _not_a_cut(cut: re.Match, first: str, second: str, rest: str) -> bool:
+    """True when the separator `cut` found does not end a question: the words before it are not one, it sits
+    after an abbreviation, or the question words after it are embedded in the first question."""
+    if (cut.group("comma") or cut.group("semi") or cut.group("stop")) and not _STARTS_A_QUESTION.match(first):
+        return True  # "According to the review, what...", "My kettle leaks; what...": no question first
+    if cut.group("comma") and not _OPENS_A_QUESTION.match(first):
+        return True  # "When the war ended, what happened?": a clause, not a question, before the comma
+    if cut.group("stop") and (_ABBREVIATION.search(first) or not second[:1].isupper()):
+        return True  # "How many staff did Alphabet Inc. have?"
+    if _OPEN_ENDED.search(first):
+        return True
+    wh = re.match(rf"(?:\w+\s+)?({_WH})\b", second, re.IGNORECASE)
+    if wh and not re.search(r"[?;.]", rest[cut.start():cut.end()]):
+        # "What determines which half is positive and which is negative?", "Do you know when... and how...?"
+        return bool(re.search(rf"\s{wh.group(1)}\b", first, re.IGNORECASE) or _EMBEDS.match(first))
+    return False
 
 
 def question_parts(question: str) -> list[str]:
@@ -191,12 +227,12 @@ def question_parts(question: str) -> list[str]:
     ['When was the bridge built?', 'By whom was the bridge built?']
     >>> question_parts("Where and when was the treaty signed?")
     ['Where was the treaty signed?', 'When was the treaty signed?']
-    >>> question_parts("When did the mill open, who built it?"), question_parts("In 2019, what was revenue?")
-    (['When did the mill open?', 'Who built it?'], ['In 2019, what was revenue?'])
+    >>> question_parts("When did the mill open, how long is it?"), question_parts("In 2019, what was revenue?")
+    (['When did the mill open?', 'How long is it?'], ['In 2019, what was revenue?'])
     """
     if set(re.findall(r"[\w'’-]+", question.lower())) & LISTING_WORDS:
         return [question]
-    pieces, rest = [], question.strip()
+    pieces, rest = [], " ".join(question.split())  # white space folded: no separator spans a long run of it
     while True:
         cut = _SECOND_QUESTION.search(rest)
         attribute = (_SECOND_ATTRIBUTE.search(rest) if cut is None and _LEADING_ASK.match(rest)
@@ -205,12 +241,8 @@ def question_parts(question: str) -> list[str]:
         if found is None:
             break
         first, second = rest[:found.start()].strip(" ,;."), rest[found.end():].strip()
-        wh = re.match(rf"(?:\w+\s+)?({_WH})\b", second, re.IGNORECASE)
-        if (cut is not None and not re.search(r"[?;.]", rest[found.start():found.end()]) and wh
-                and re.search(rf"\s{wh.group(1)}\b", first, re.IGNORECASE)):
-            break  # "What determines which half is positive and which is negative?": one embedded question
-        if cut is not None and (cut.group("comma") or cut.group("stop")) and not _STARTS_A_QUESTION.match(first):
-            break  # "According to the review, what does it cost?", "X has a target. Which...?": no question first
+        if cut is not None and _not_a_cut(cut, first, second, rest):
+            break
         if attribute is not None:
             second = _LEADING_ASK.match(rest).group().strip().capitalize() + " " + second
         if len(first.split()) < MIN_PART_WORDS or len(second.split()) < MIN_PART_WORDS:
@@ -219,8 +251,8 @@ def question_parts(question: str) -> list[str]:
         rest = second
     parts = [*pieces, rest]
     if len(parts) == 1:
-        parts = _one_clause_parts(question) or [question]
-    if len(parts) == 1:
+        parts = _one_clause_parts(rest) or [question]
+    if len(parts) == 1 or len(parts) > MAX_PARTS:
         return [question]
     return [p[0].upper() + p[1:].rstrip(" ?.") + "?" for p in parts]
 
