@@ -109,6 +109,19 @@ def test_both_mode_asks_the_generator_over_the_best_passage_when_unsure(settings
     assert answer.features["answered_by"] == "generator"
 
 
+def test_both_mode_keeps_the_readers_whole_phrase_when_it_holds_the_generators_reply(settings, embedder, town):
+    """The generator names a piece of the phrase the reader marked in the same sentence: the whole phrase
+    answers; a reply the reader's phrase does not hold stands as written."""
+    a = assistant(settings, embedder, town, FakeSpanReader({"salted fish": 1.0}), ScriptedGenerator(lambda m: "fish"),
+                  mode="both", span_alone_margin=4.0)
+    answer = a.ask("What does the Velmora market sell?")
+    assert answer.text == "salted fish [1]." and answer.features["span_widened"]
+    a = assistant(settings, embedder, town, FakeSpanReader({"local boats": 1.0}), ScriptedGenerator(lambda m: "fish"),
+                  mode="both", span_alone_margin=4.0)
+    answer = a.ask("What does the Velmora market sell?")
+    assert answer.text == "fish [1]." and not answer.features["span_widened"]
+
+
 def test_both_mode_answers_alone_while_another_session_holds_the_generator(settings, embedder, town):
     """Under load: a question the generator would read is answered by the span reader while another
     question's reply is still being written; once that reply is done, the generator reads again."""

@@ -36,6 +36,7 @@ from qa.answer.parts import joined_answer, part_segment, renumbered_citations
 from qa.answer.questions import asks_for_several, asks_yes_or_no, clean_question, is_scoped, question_parts
 from qa.answer.reading import Reader, Reading
 from qa.answer.span_answer import (
+    fuller_statement,
     listed,
     other_statements,
     passage_for_model,
@@ -244,7 +245,9 @@ class Answerer:
                 if statement is not None and complete is not None and not asks_yes_or_no(query):
                     statement = (complete(*statement), statement[1])  # "Charles II" -> "King Charles II"
                 if statement is not None:
-                    return Outcome([statement], {**features, "answered_by": "generator"}, reply=reply)
+                    fuller = fuller_statement(statement, passage_statements[best.passage])
+                    return Outcome([fuller], {**features, "answered_by": "generator",
+                                              "span_widened": fuller is not statement}, reply=reply)
         read = texts[best.passage]
         statement = passage_statements[best.passage]
         if statement is None:

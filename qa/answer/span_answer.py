@@ -221,3 +221,22 @@ def reply_statement(question: str, reply: str, read: Sequence[int], passages: Se
         text = display_sentence(sentence.text) if asks_yes_or_no(question) else passages[p].text[start:end]
         return text, sentence
     return None
+
+
+def fuller_statement(reply: Statement, span: Statement | None) -> Statement:
+    """The span reader's statement where its phrase holds the generator's whole reply within one sentence of
+    the same document ("Chimborazo" in "the peak of Chimborazo"): the reader marked the whole phrase, the
+    generator a piece of it; else the reply's own.
+
+    >>> s = Sentence(0, "a.txt", 0, 40, "The peak of Chimborazo is the farthest.", 0, 1.0)
+    >>> fuller_statement(("Chimborazo", s), ("The peak of Chimborazo", s))[0]
+    'The peak of Chimborazo'
+    >>> fuller_statement(("Chimborazo", s), ("Andes", s))[0], fuller_statement(("peak", s), ("peaks", s))[0]
+    ('Chimborazo', 'peak')
+    """
+    if span is None or (span[1].source, span[1].start) != (reply[1].source, reply[1].start):
+        return reply
+    inner, outer = reply[0].strip().lower(), span[0].strip().lower()
+    if len(outer) > len(inner) and re.search(rf"(?<!\w){re.escape(inner)}(?!\w)", outer):
+        return span
+    return reply
