@@ -196,6 +196,7 @@ class Assistant:
                             span_alone_margin=self.settings.span_alone_margin,
                             span_generator_passages=self.settings.span_generator_passages,
                             span_complete_phrase=self.settings.span_complete_phrase,
+                            span_refuse_when_declined=self.settings.span_refuse_when_declined,
                             span_list_gap=self.settings.span_list_gap,
                             span_rank_weight=self.settings.span_rank_weight,
                             generator_demand=self._generator_demand,

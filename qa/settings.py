@@ -104,6 +104,11 @@ class Settings:
     # questions alone; 187 at 2.0 with 0.58; the span reader alone 179; the generator reading every question
     # 185. The reader before: 174 at 1.5, alone 169)
     span_alone_margin: float = 1.5
+    # `both`: when the generator, asked because the span reader was unsure, replies that the passage does not
+    # answer, the question is refused rather than answered by the unsure span. Full tune runs (the reader of
+    # c478418d): wiki 12 of 100 unanswerable questions more refused for 1 right answer lost (21 replies
+    # declining); reviews 3 right answers lost of 7 (no unanswerable rows); tables: see the closing note
+    span_refuse_when_declined: bool = True
     span_generator_passages: int = 1
     span_reader_dir: str = ""  # "" = the shipped weights, qa/data/span-reader/
     # a span grown to the whole of what it names in its sentence (qa/text/rules.py `completed`: the article, the

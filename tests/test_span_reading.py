@@ -164,13 +164,26 @@ def test_span_busy_after_zero_always_asks_the_generator(settings, embedder, town
     assert answer.features["answered_by"] == "generator"
 
 
-@pytest.mark.parametrize("reply", ["olive oil", "not in the passage"])
-def test_both_mode_falls_back_to_the_span_when_the_reply_is_not_in_the_passage(settings, embedder, town, reply):
+@pytest.mark.parametrize("reply, refuse_when_declined", [("olive oil", True), ("not in the passage", False)])
+def test_both_mode_falls_back_to_the_span_when_the_reply_is_not_in_the_passage(settings, embedder, town, reply,
+                                                                                refuse_when_declined):
     a = assistant(settings, embedder, town, FakeSpanReader({"salted fish": 1.0}), ScriptedGenerator(lambda m: reply),
-                  mode="both", span_alone_margin=4.0)
+                  mode="both", span_alone_margin=4.0, span_refuse_when_declined=refuse_when_declined)
     answer = a.ask("What does the Velmora market sell?")
     assert answer.text == "salted fish [1]." and answer.features["answered_by"] == "span"
     assert answer.raw == reply
+
+
+@pytest.mark.parametrize("reply", ["not in the passage", "The passage does not say."])
+def test_both_mode_refuses_when_the_generator_says_the_unsure_spans_passage_does_not_answer(settings, embedder, town,
+                                                                                             reply):
+    a = assistant(settings, embedder, town, FakeSpanReader({"salted fish": 1.0}), ScriptedGenerator(lambda m: reply),
+                  mode="both", span_alone_margin=4.0)
+    answer = a.ask("What does the Velmora market sell?")
+    assert answer.refused and answer.citations == [] and answer.features["generator_declined"]
+    sure = assistant(settings, embedder, town, FakeSpanReader({"salted fish": 6.0}), NeverGenerator(),
+                     mode="both", span_alone_margin=4.0)
+    assert sure.ask("What does the Velmora market sell?").text == "salted fish [1]."  # sure: never asked
 
 
 def test_a_korean_question_keeps_the_generator_path(settings, embedder, town):

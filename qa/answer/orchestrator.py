@@ -101,6 +101,7 @@ class Answerer:
     span_alone_margin: float = Settings.span_alone_margin
     span_generator_passages: int = Settings.span_generator_passages
     span_complete_phrase: bool = Settings.span_complete_phrase
+    span_refuse_when_declined: bool = Settings.span_refuse_when_declined
     span_list_gap: float = Settings.span_list_gap
     span_rank_weight: float = Settings.span_rank_weight
     # replies asked of the generator right now, shared by every question of one Assistant (load: see
@@ -240,7 +241,10 @@ class Answerer:
                     pieces.append(piece)
             reply = "".join(pieces).strip()
             timings["generate_s"] = time.perf_counter() - t1 - timings["span_s"]
-            if reply and NOT_IN_PASSAGE not in reply.lower() and not says_it_does_not_know(reply):
+            declined = NOT_IN_PASSAGE in reply.lower() or says_it_does_not_know(reply)
+            if declined and self.span_refuse_when_declined:
+                return Outcome(None, {**features, "generator_declined": True}, reply=reply)
+            if reply and not declined:
                 statement = reply_statement(query, reply, chosen, passages, candidates)
                 if statement is not None and complete is not None and not asks_yes_or_no(query):
                     statement = (complete(*statement), statement[1])  # "Charles II" -> "King Charles II"
