@@ -178,7 +178,7 @@ def test_both_mode_falls_back_to_the_span_when_the_reply_is_not_in_the_passage(s
 def test_both_mode_refuses_when_the_generator_says_the_unsure_spans_passage_does_not_answer(settings, embedder, town,
                                                                                              reply):
     a = assistant(settings, embedder, town, FakeSpanReader({"salted fish": 1.0}), ScriptedGenerator(lambda m: reply),
-                  mode="both", span_alone_margin=4.0)
+                  mode="both", span_alone_margin=4.0, span_refuse_when_declined=True)
     answer = a.ask("What does the Velmora market sell?")
     assert answer.refused and answer.citations == [] and answer.features["generator_declined"]
     sure = assistant(settings, embedder, town, FakeSpanReader({"salted fish": 6.0}), NeverGenerator(),
