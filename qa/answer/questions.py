@@ -13,6 +13,7 @@ import unicodedata
 
 from qa.errors import QuestionError
 from qa.text.language import (
+    ASKING_VERBS,
     AUXILIARY_VERBS,
     FUNCTION_WORDS,
     LISTING_WORDS,
@@ -20,6 +21,7 @@ from qa.text.language import (
     NOT_PLURAL_ENDINGS,
     POSSESSIVE_PRONOUNS,
     QUESTION_WORDS,
+    SECOND_QUESTION_JOINERS,
 )
 from qa.text.rules import figures, names
 
@@ -120,24 +122,36 @@ def asks_for_several(question: str) -> bool:
 _WH = "|".join(sorted(QUESTION_WORDS, key=len, reverse=True))
 _AUX = "|".join(sorted(AUXILIARY_VERBS))
 # Who or what a yes-or-no question's auxiliary verb is about: a pronoun, a determiner, a capitalized name.
-_SUBJECT = r"(?:it|they|he|she|this|that|there|the|a|an|its|their|(?-i:[A-Z])\w*)\b"
+_SUBJECT = r"(?:it|they|he|she|you|we|this|that|there|the|a|an|its|their|(?-i:[A-Z])\w*)\b"
+# Who a yes-or-no question after a bare "and" is about: a pronoun ("... and is it waterproof?"); not a name or a
+# thing, which more often carry on the first question's subject ("Who founded it and was its first CEO?").
+_PRONOUN_SUBJECT = r"(?:it|they|he|she|you|we|i|there|this|that)\b"
 # The auxiliary verbs that open a question after ", and" ("..., and is it waterproof?"); not "has"/"had",
 # which more often carry on the first question's subject ("Which planet is largest, and has most moons?").
 _ASKING_AUX = "is|are|was|were|do|does|did|can|could|will|would|should"
 # Question words that ask about a clause, not a thing: they can swap places ("Where and when was it signed?").
 _CLAUSE_WH = "when|where|why|how"
 _AMOUNT_WH = r"(?:\s+(?:much|many|long|far|old|big|large|often|tall|high))?"
+_ASKS = "|".join(sorted(ASKING_VERBS))
+_JOINERS = "|".join(w.replace(" ", r"\s+") for w in sorted(SECOND_QUESTION_JOINERS, key=len, reverse=True))
+# What a request's verb is followed by when it asks for something ("tell me", "explain how", "name the")
+_ASKED_OBJECT = r"(?:me|us|the|a|an|its|their|his|her|how|why|what|which|when|where|who|whether)\b"
 # Where a second question starts: after a question mark, semicolon or full stop that ends a sentence ("...?
-# And how many...?", "...; how much...", "...? Also, when..."), after "and" / "as well as" / "plus" / "also"
-# when a question word follows ("..., and in what year did he...?"), after ", and" when an auxiliary verb
-# opens a yes-or-no question about someone or something ("What does it cost, and is it waterproof?"), or
-# after a bare comma when a question word and its auxiliary verb follow in a question's order ("When did it
-# open, how long is it?"; a relative clause, ", where it is based", keeps the subject first).
-_SECOND_QUESTION = re.compile(rf"(?:\?|(?P<semi>;)|(?P<stop>\.))\s+(?:(?:and|also|plus),?\s+)?(?=(?:{_WH}|{_AUX}|tell)\b)|"
+# And how many...?", "...; how much...", "...? Besides that, is there..."), after "and" / "as well as" /
+# "plus" / "also" when a question word follows ("..., and in what year did he...?"), after "and" or "plus"
+# when an auxiliary verb opens a yes-or-no question about someone or something ("What does it cost and is
+# it waterproof?"), after "and" when a request follows ("Give me the total and tell me..."), or after a bare
+# comma when a question word and its auxiliary verb follow in a question's order ("When did it open, how long
+# is it?", "..., what platform is it on?"; a relative clause, ", where it is based", keeps the subject first).
+_SECOND_QUESTION = re.compile(rf"(?:\?|(?P<semi>;)|(?P<stop>\.))\s+(?:(?:{_JOINERS}),?\s+)?"
+                              rf"(?=(?:{_WH}|{_AUX}|{_ASKS})\b)|"
                               rf",?\s+(?:and|as well as|plus|also)\s+(?:also\s+)?"
                               rf"(?=(?:(?:in|on|at|for|by|from|to|of|since)\s+)?(?:{_WH})\b)|"
-                              rf",\s+and\s+(?=(?:{_ASKING_AUX})\s+{_SUBJECT})|"
-                              rf"(?P<comma>,)\s+(?=(?:what|{_CLAUSE_WH}){_AMOUNT_WH}\s+(?:{_ASKING_AUX})\s+{_SUBJECT})",
+                              rf",\s+(?:and|plus)\s+(?:also\s+)?(?=(?:{_ASKING_AUX})\s+{_SUBJECT})|"
+                              rf"(?P<aux>\s+(?:and|plus)\s+(?:also\s+)?)(?=(?:{_ASKING_AUX})\s+{_PRONOUN_SUBJECT})|"
+                              rf"(?P<ask>,?\s+and\s+(?:also\s+)?)(?=(?:{_ASKS})\s+{_ASKED_OBJECT})|"
+                              rf"(?P<comma>,)\s+(?=(?:what(?:\s+\w+)?|(?:which|how\s+(?:many|much))\s+\w+|"
+                              rf"(?:{_CLAUSE_WH}){_AMOUNT_WH})\s+(?:{_ASKING_AUX})\s+{_SUBJECT})",
                               re.IGNORECASE)
 # "What is the volume of X as well as its depth?": a second thing asked of the same subject
 _SECOND_ATTRIBUTE = re.compile(rf"\s+(?:and|as well as)\s+(?=(?:{'|'.join(sorted(POSSESSIVE_PRONOUNS))})\s+\w)",
@@ -152,7 +166,7 @@ _OPENING_ASK = re.compile(rf"^(?:{_CLAUSE_WH})\s+(?=(?:{_AUX})\s)", re.IGNORECAS
 # How a question opens: a question word (and an amount word), then its auxiliary verb, or an auxiliary verb.
 _OPENS_A_QUESTION = re.compile(rf"^(?:(?:in|on|at|for|by|from|to|of)\s+)?(?:(?:{_WH}){_AMOUNT_WH}(?:\s+\w+)?\s+)?"
                                rf"(?:{_AUX})\b", re.IGNORECASE)
-_STARTS_A_QUESTION = re.compile(rf"^(?:(?:in|on|at|for|by|from|to|of)\s+)?(?:{_WH}|{_AUX}|tell)\b", re.IGNORECASE)
+_STARTS_A_QUESTION = re.compile(rf"^(?:(?:in|on|at|for|by|from|to|of)\s+)?(?:{_WH}|{_AUX}|{_ASKS})\b", re.IGNORECASE)
 # "Do you know when it opens and how much it costs?": the question words after it are embedded, not asked
 _EMBEDS = re.compile(r"^(?:do|does|can|could|would|will)\s+(?:you|anyone|someone)\b|^(?:tell|show)\s+me\b",
                      re.IGNORECASE)
@@ -187,7 +201,7 @@ def _one_clause_parts(question: str) -> list[str] | None:
 def _not_a_cut(cut: re.Match, first: str, second: str, rest: str) -> bool:
     """True when the separator `cut` found does not end a question: the words before it are not one, it sits
     after an abbreviation, or the question words after it are embedded in the first question."""
-    if (cut.group("comma") or cut.group("semi") or cut.group("stop")) and not _STARTS_A_QUESTION.match(first):
+    if any(cut.group(g) for g in ("comma", "semi", "stop", "ask", "aux")) and not _STARTS_A_QUESTION.match(first):
         return True  # "According to the review, what...", "My kettle leaks; what...": no question first
     if cut.group("comma") and not _OPENS_A_QUESTION.match(first):
         return True  # "When the war ended, what happened?": a clause, not a question, before the comma
@@ -196,7 +210,7 @@ def _not_a_cut(cut: re.Match, first: str, second: str, rest: str) -> bool:
     if _OPEN_ENDED.search(first):
         return True
     wh = re.match(rf"(?:\w+\s+)?({_WH})\b", second, re.IGNORECASE)
-    if wh and not re.search(r"[?;.]", rest[cut.start():cut.end()]):
+    if wh and not cut.group("ask") and not re.search(r"[?;.]", rest[cut.start():cut.end()]):
         # "What determines which half is positive and which is negative?", "Do you know when... and how...?"
         return bool(re.search(rf"\s{wh.group(1)}\b", first, re.IGNORECASE) or _EMBEDS.match(first))
     return False
@@ -233,8 +247,9 @@ def question_parts(question: str) -> list[str]:
     if set(re.findall(r"[\w'’-]+", question.lower())) & LISTING_WORDS:
         return [question]
     pieces, rest = [], " ".join(question.split())  # white space folded: no separator spans a long run of it
+    searched_from = 0
     while True:
-        cut = _SECOND_QUESTION.search(rest)
+        cut = _SECOND_QUESTION.search(rest, searched_from)
         attribute = (_SECOND_ATTRIBUTE.search(rest) if cut is None and _LEADING_ASK.match(rest)
                      and not re.search(r"\b(?:between|both)\b", rest, re.IGNORECASE) else None)  # "between X and its Y"
         found = cut or attribute
@@ -242,13 +257,16 @@ def question_parts(question: str) -> list[str]:
             break
         first, second = rest[:found.start()].strip(" ,;."), rest[found.end():].strip()
         if cut is not None and _not_a_cut(cut, first, second, rest):
+            if cut.group("comma"):  # "Who invented it, what year was it patented and where...": look on
+                searched_from = cut.end()
+                continue
             break
         if attribute is not None:
             second = _LEADING_ASK.match(rest).group().strip().capitalize() + " " + second
         if len(first.split()) < MIN_PART_WORDS or len(second.split()) < MIN_PART_WORDS:
             break
         pieces.append(first)
-        rest = second
+        rest, searched_from = second, 0
     parts = [*pieces, rest]
     if len(parts) == 1:
         parts = _one_clause_parts(rest) or [question]

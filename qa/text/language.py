@@ -50,6 +50,10 @@ has have had under after before according besides also both but if so than then
 
 # The words a question (or the second question of a two-part one) starts with.
 QUESTION_WORDS = frozenset({"what", "what's", "which", "who", "whom", "whose", "where", "when", "why", "how"})
+# Verbs that ask as a question does when they open a request ("Tell me the price and explain the fee").
+ASKING_VERBS = frozenset({"tell", "give", "show", "explain", "describe", "summarize", "summarise", "list", "name"})
+# Words that join a second question on after the first one ends ("...? Besides that, is there...").
+SECOND_QUESTION_JOINERS = ("and", "also", "plus", "besides that", "in addition")
 
 # Pronouns a follow-up question leans on: a person or thing, a possessive, several (they agree with a plural).
 PERSONAL_PRONOUNS = frozenset({"it", "they", "them", "he", "she", "him"})
