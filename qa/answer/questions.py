@@ -162,6 +162,9 @@ _LEADING_ASK = re.compile(r"^\s*(?:what|which)\s+(?:is|are|was|were)\s+", re.IGN
 _AGENT_WH = rf"(?:(?:by|from|with|for|to)\s+whom|{_CLAUSE_WH})"
 _TWO_ASKS = re.compile(rf"^(?:{_CLAUSE_WH})\s+and\s+({_AGENT_WH})\s+(?=(?:{_AUX})\s)", re.IGNORECASE)
 _TRAILING_ASK = re.compile(rf",?\s+and\s+({_AGENT_WH})\s*\??$", re.IGNORECASE)
+# "What is the dosage for adults and for children?": one question asked of two things, the preposition repeated
+_SECOND_OBJECT = re.compile(r"^(?P<first>.*\b(?P<prep>for|on|in|at|of|during|from|with|under)\s+\S.*?),?\s+and\s+"
+                            r"(?:also\s+)?(?P=prep)\s+(?P<second>[^,;?]+?)\s*[?.]?$", re.IGNORECASE)
 _OPENING_ASK = re.compile(rf"^(?:{_CLAUSE_WH})\s+(?=(?:{_AUX})\s)", re.IGNORECASE)
 # How a question opens: a question word (and an amount word), then its auxiliary verb, or an auxiliary verb.
 _OPENS_A_QUESTION = re.compile(rf"^(?:(?:in|on|at|for|by|from|to|of)\s+)?(?:(?:{_WH}){_AMOUNT_WH}(?:\s+\w+)?\s+)?"
@@ -188,6 +191,11 @@ def _one_clause_parts(question: str) -> list[str] | None:
         first = body[:both.end()].split()[0]
         rest = body[both.end():]
         return [f"{first} {rest}", f"{both.group(1)} {rest}"]
+    repeated = _SECOND_OBJECT.match(body)
+    if repeated and _STARTS_A_QUESTION.match(body) and not re.search(r"\b(?:between|both)\b", body, re.IGNORECASE):
+        first = repeated.group("first")
+        at = list(re.finditer(rf"\b{repeated.group('prep')}\s", first, re.IGNORECASE))[-1].start()
+        return [first, f"{first[:at]}{repeated.group('prep')} {repeated.group('second')}"]
     trailing = _TRAILING_ASK.search(question)
     if trailing is None:
         return None
