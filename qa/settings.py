@@ -105,12 +105,13 @@ class Settings:
     # 185. The reader before: 174 at 1.5, alone 169)
     span_alone_margin: float = 1.5
     # `both`: when the generator, asked because the span reader was unsure, replies that the passage does not
-    # answer, the question is refused rather than answered by the unsure span. Full tune runs (the reader of
-    # c478418d): wiki 12 of 100 unanswerable questions more refused for 1 right answer lost (21 replies
-    # declining); reviews 3 right answers lost of 7 (no unanswerable rows); tables 3 wrong of 3. Off by default:
-    # the browser test's plain upload ("The island hosts 12,345 quokkas") was refused with it on, a right answer
-    # lost on a clear document; to be refitted with QA_SPAN_MIN_MARGIN before it is the default
-    span_refuse_when_declined: bool = False
+    # answer, the question is refused rather than answered by the unsure span. Replayed over the full tune run
+    # of 2026-12-06 without it (scripts/replay_declined.py, bench/declined-replay.json): wiki 12 of 100
+    # unanswerable questions more refused for 1 right answer lost of 600; reviews 2 of 600 lost (no
+    # unanswerable rows); tables none lost. On the project's objective (right + refused unanswerable weighted
+    # by their share, scripts/fit_span_reader.py) a clear gain. The browser test's refused quokka question was
+    # the follow-up rewriter's mistake (qa/answer/followups.py `by_description`), not this rule's
+    span_refuse_when_declined: bool = True
     span_generator_passages: int = 1
     span_reader_dir: str = ""  # "" = the shipped weights, qa/data/span-reader/
     # a span grown to the whole of what it names in its sentence (qa/text/rules.py `completed`: the article, the

@@ -358,3 +358,31 @@ def test_the_rank_weight_never_answers_from_a_passage_under_the_refusal_margin(s
     a = assistant(settings, embedder, town, reader, NeverGenerator(), span_rank_weight=10.0, span_min_margin=0.0)
     answer = a.ask("What is sold at the Velmora market?")
     assert not answer.refused and answer.text == "Tomas Areny [1]."
+
+
+class ReaderOfTheQuestion(FakeSpanReader):
+    """Marks "1871" wherever it is, surely when the question does not hold `doubted`, hardly when it does."""
+
+    def __init__(self, doubted: str) -> None:
+        super().__init__({"1871": 5.0})
+        self.doubted = doubted
+
+    def read(self, question, passages):
+        spans = super().read(question, passages)
+        if self.doubted in question:
+            spans = [dataclasses.replace(s, margin=min(s.margin, -1.0)) for s in spans]
+        return spans
+
+
+@pytest.mark.parametrize("doubted, rewritten", [("Velmora", None), ("the lighthouse", "When was Velmora built?")])
+def test_a_description_read_as_a_follow_up_stands_only_when_the_documents_bear_it_out(settings, embedder, town,
+                                                                                     doubted, rewritten):
+    # "the lighthouse" after a question about Velmora: the rewriter reads it as Velmora; when the span reader is
+    # surer of the question as asked, that is answered as a new topic (and the other way round)
+    for i in range(12):  # names are rare in the corpus, as a follow-up's subject must be
+        (town / f"filler{i}.txt").write_text(f"Report {i}\n\nThe committee met on day {i} to discuss the budget. "
+                                             f"It approved plan number {i + 40} after a long debate.\n")
+    a = assistant(settings, embedder, town, ReaderOfTheQuestion(doubted), NeverGenerator())
+    answer = a.ask("When was the lighthouse built?", history=[("Who was the engineer in Velmora?", "Tomas Areny [1].")])
+    assert answer.rewritten == rewritten
+    assert answer.text == "1871 [1]." and answer.features["span_margin"] == 5.0  # the surer reading answered

@@ -65,6 +65,9 @@ class Rewrite:
 
     shown: str
     searched: str
+    # read from a description alone ("the island" taken for what the conversation named last): the question
+    # may as well be a new topic, for the documents to decide (qa/answer/orchestrator.py)
+    by_description: bool = False
 
 
 @dataclass(frozen=True)
@@ -247,7 +250,8 @@ def rewrite_followup(question: str, history: History | None,
         meant = subject if asked_kind or asked_about is None or (is_generic and is_generic(asked_about)) \
             else _with_article(asked_about, previous)
         shown = question[:description.start()] + meant + question[description.end():]
-        return Rewrite(shown, question[:description.end()] + f" ({context})" + question[description.end():])
+        return Rewrite(shown, question[:description.end()] + f" ({context})" + question[description.end():],
+                       by_description=True)
     return None
 
 

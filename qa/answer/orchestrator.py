@@ -388,11 +388,22 @@ class Answerer:
             if found and not in_other_script(" ".join(s.text for s in found)):
                 query = self.translator.english(question, [s.text for s in found]) or english
                 retrieval = self.retriever.retrieve(query, self.k, sources=self.sources, also=also)
+        if followup and followup.by_description and not english and self._reads_spans(False, retrieval):
+            # "How many quokkas does the island host?" after a company: the reading the reader is surer of stands
+            asked = self.retriever.retrieve(question, self.k, sources=self.sources)
+            if asked.passages and self._sureness(question, asked) > self._sureness(query, retrieval):
+                query, retrieval = question, asked
         rewritten = query if query != question else None
         if has_hangul(question) and retrieval.passages and in_other_script(retrieval.passages[0].text):
             query = followup.shown if followup else question
             retrieval = Retrieval(retrieval.passages, retrieval.rows, self.retriever.embed_query(query))
         return query, rewritten, retrieval
+
+    def _sureness(self, query: str, retrieval: Retrieval) -> float:
+        """The span reader's best margin for `query` over `retrieval`'s passages (-inf with none)."""
+        candidates = candidate_sentences(self.retriever, retrieval, query)
+        spans = self.span_reader.read(query, [reader_text(p, candidates).text for p in retrieval.passages])
+        return max((s.margin for s in spans), default=-math.inf)
 
     def _read(self, question: str, raw: str, truncated: bool, candidates: list,
               scores: list[float] | None = None) -> tuple[Reading | None, float | None]:
