@@ -65,8 +65,9 @@ class Rewrite:
 
     shown: str
     searched: str
-    # read from a description alone ("the island" taken for what the conversation named last): the question
-    # may as well be a new topic, for the documents to decide (qa/answer/orchestrator.py)
+    # read from a description alone ("the island" taken for what the conversation named last, which never
+    # asked for a thing of that kind): the question may as well be a new topic, for the documents to decide
+    # (qa/answer/orchestrator.py)
     by_description: bool = False
 
 
@@ -251,7 +252,7 @@ def rewrite_followup(question: str, history: History | None,
             else _with_article(asked_about, previous)
         shown = question[:description.start()] + meant + question[description.end():]
         return Rewrite(shown, question[:description.end()] + f" ({context})" + question[description.end():],
-                       by_description=True)
+                       by_description=not asked_kind)
     return None
 
 

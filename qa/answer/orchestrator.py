@@ -368,12 +368,10 @@ class Answerer:
 
     def _rewrite_and_retrieve(self, question: str, english: str | None, history: Sequence[tuple[str, str]] | None
                               ) -> tuple[str, str | None, Retrieval]:
-        """The rewriters, then retrieval: the question searched (and read), what it was rewritten into, and the
-        passages. `english` is a Korean question's first translation (None for an English question, or when
-        the model gave none). The earlier Korean questions are translated too, for the follow-up rewriter; the
-        question is searched in English and as asked, then translated again beside the sentences found, so
-        names take the documents' spelling (27 of 64 Korean questions right against 24 without it,
-        tests/data/korean.jsonl). Evidence in another script is read with the question as asked."""
+        """The rewriters, then retrieval: (query read, its rewrite or None, passages). `english`: a Korean question's
+        translation (or None); earlier Korean turns are translated too; the question is searched in English and as
+        asked, then translated beside the sentences found, so names take the documents' spelling (27 of 64 right
+        against 24, tests/data/korean.jsonl). A rewrite from a description must convince the span reader."""
         if has_hangul(question):
             history = [(self.translator.english(u) or u if has_hangul(u or "") else u, a) for u, a in history or []]
         followup = rewrite_followup(english or question, history, is_generic=lambda n: not self.verifier.distinctive(n))
@@ -388,10 +386,9 @@ class Answerer:
             if found and not in_other_script(" ".join(s.text for s in found)):
                 query = self.translator.english(question, [s.text for s in found]) or english
                 retrieval = self.retriever.retrieve(query, self.k, sources=self.sources, also=also)
-        if followup and followup.by_description and not english and self._reads_spans(False, retrieval):
-            # "How many quokkas does the island host?" after a company: the reading the reader is surer of stands
+        if followup and followup.by_description and not has_hangul(question) and self.span_reader is not None:
             asked = self.retriever.retrieve(question, self.k, sources=self.sources)
-            if asked.passages and self._sureness(question, asked) > self._sureness(query, retrieval):
+            if self._sureness(question, asked) > self._sureness(query, retrieval):
                 query, retrieval = question, asked
         rewritten = query if query != question else None
         if has_hangul(question) and retrieval.passages and in_other_script(retrieval.passages[0].text):
@@ -400,7 +397,10 @@ class Answerer:
         return query, rewritten, retrieval
 
     def _sureness(self, query: str, retrieval: Retrieval) -> float:
-        """The span reader's best margin for `query` over `retrieval`'s passages (-inf with none)."""
+        """The span reader's best margin for `query` over `retrieval`'s passages (-inf when it would not read):
+        "How many quokkas does the island host?" after a question about a company is not about the company."""
+        if not self._reads_spans(False, retrieval):
+            return -math.inf
         candidates = candidate_sentences(self.retriever, retrieval, query)
         spans = self.span_reader.read(query, [reader_text(p, candidates).text for p in retrieval.passages])
         return max((s.margin for s in spans), default=-math.inf)

@@ -135,7 +135,9 @@ _AMOUNT_WH = r"(?:\s+(?:much|many|long|far|old|big|large|often|tall|high))?"
 _ASKS = "|".join(sorted(ASKING_VERBS))
 _JOINERS = "|".join(w.replace(" ", r"\s+") for w in sorted(SECOND_QUESTION_JOINERS, key=len, reverse=True))
 # What a request's verb is followed by when it asks for something ("tell me", "explain how", "name the")
-_ASKED_OBJECT = r"(?:me|us|the|a|an|its|their|his|her|how|why|what|which|when|where|who|whether)\b"
+_ASKED_OBJECT = rf"(?:(?:tell|give|show)\s+(?:me|us)|(?:{_ASKS})\s+(?:how|why|what|which|when|where|who|whether))\b"
+# (not "and name the ..." or "and give the medal to": one subject doing two things, "How do I create and name
+# a branch?", "Who did she meet and give the medal to?")
 # Where a second question starts: after a question mark, semicolon or full stop that ends a sentence ("...?
 # And how many...?", "...; how much...", "...? Besides that, is there..."), after "and" / "as well as" /
 # "plus" / "also" when a question word follows ("..., and in what year did he...?"), after "and" or "plus"
@@ -147,9 +149,10 @@ _SECOND_QUESTION = re.compile(rf"(?:\?|(?P<semi>;)|(?P<stop>\.))\s+(?:(?:{_JOINE
                               rf"(?=(?:{_WH}|{_AUX}|{_ASKS})\b)|"
                               rf",?\s+(?:and|as well as|plus|also)\s+(?:also\s+)?"
                               rf"(?=(?:(?:in|on|at|for|by|from|to|of|since)\s+)?(?:{_WH})\b)|"
-                              rf",\s+(?:and|plus)\s+(?:also\s+)?(?=(?:{_ASKING_AUX})\s+{_SUBJECT})|"
-                              rf"(?P<aux>\s+(?:and|plus)\s+(?:also\s+)?)(?=(?:{_ASKING_AUX})\s+{_PRONOUN_SUBJECT})|"
-                              rf"(?P<ask>,?\s+and\s+(?:also\s+)?)(?=(?:{_ASKS})\s+{_ASKED_OBJECT})|"
+                              rf"(?P<commaaux>,\s+(?:and|plus)\s+(?:also\s+)?)(?=(?:{_ASKING_AUX})\s+{_SUBJECT})|"
+                              rf"(?P<aux>\s+(?:and|plus)\s+(?:also\s+)?)(?!do\s+(?:it|this|that)\b)"
+                              rf"(?=(?:{_ASKING_AUX})\s+{_PRONOUN_SUBJECT})|"
+                              rf"(?P<ask>,?\s+and\s+(?:also\s+)?)(?={_ASKED_OBJECT})|"
                               rf"(?P<comma>,)\s+(?=(?:what(?:\s+\w+)?|(?:which|how\s+(?:many|much))\s+\w+|"
                               rf"(?:{_CLAUSE_WH}){_AMOUNT_WH})\s+(?:{_ASKING_AUX})\s+{_SUBJECT})",
                               re.IGNORECASE)
@@ -162,13 +165,10 @@ _LEADING_ASK = re.compile(r"^\s*(?:what|which)\s+(?:is|are|was|were)\s+", re.IGN
 _AGENT_WH = rf"(?:(?:by|from|with|for|to)\s+whom|{_CLAUSE_WH})"
 _TWO_ASKS = re.compile(rf"^(?:{_CLAUSE_WH})\s+and\s+({_AGENT_WH})\s+(?=(?:{_AUX})\s)", re.IGNORECASE)
 _TRAILING_ASK = re.compile(rf",?\s+and\s+({_AGENT_WH})\s*\??$", re.IGNORECASE)
-# "What is the dosage for adults and for children?": one question asked of two things, the preposition repeated
-_SECOND_OBJECT = re.compile(r"^(?P<first>.*\b(?P<prep>for|on|in|at|of|during|from|with|under)\s+\S.*?),?\s+and\s+"
-                            r"(?:also\s+)?(?P=prep)\s+(?P<second>[^,;?]+?)\s*[?.]?$", re.IGNORECASE)
 _OPENING_ASK = re.compile(rf"^(?:{_CLAUSE_WH})\s+(?=(?:{_AUX})\s)", re.IGNORECASE)
 # How a question opens: a question word (and an amount word), then its auxiliary verb, or an auxiliary verb.
 _OPENS_A_QUESTION = re.compile(rf"^(?:(?:in|on|at|for|by|from|to|of)\s+)?(?:(?:{_WH}){_AMOUNT_WH}(?:\s+\w+)?\s+)?"
-                               rf"(?:{_AUX})\b", re.IGNORECASE)
+                               rf"(?:{_AUX})\b|^(?:what|who|where|how|when)['’]s\b", re.IGNORECASE)
 _STARTS_A_QUESTION = re.compile(rf"^(?:(?:in|on|at|for|by|from|to|of)\s+)?(?:{_WH}|{_AUX}|{_ASKS})\b", re.IGNORECASE)
 # "Do you know when it opens and how much it costs?": the question words after it are embedded, not asked
 _EMBEDS = re.compile(r"^(?:do|does|can|could|would|will)\s+(?:you|anyone|someone)\b|^(?:tell|show)\s+me\b",
@@ -191,11 +191,6 @@ def _one_clause_parts(question: str) -> list[str] | None:
         first = body[:both.end()].split()[0]
         rest = body[both.end():]
         return [f"{first} {rest}", f"{both.group(1)} {rest}"]
-    repeated = _SECOND_OBJECT.match(body)
-    if repeated and _STARTS_A_QUESTION.match(body) and not re.search(r"\b(?:between|both)\b", body, re.IGNORECASE):
-        first = repeated.group("first")
-        at = list(re.finditer(rf"\b{repeated.group('prep')}\s", first, re.IGNORECASE))[-1].start()
-        return [first, f"{first[:at]}{repeated.group('prep')} {repeated.group('second')}"]
     trailing = _TRAILING_ASK.search(question)
     if trailing is None:
         return None
@@ -209,11 +204,12 @@ def _one_clause_parts(question: str) -> list[str] | None:
 def _not_a_cut(cut: re.Match, first: str, second: str, rest: str) -> bool:
     """True when the separator `cut` found does not end a question: the words before it are not one, it sits
     after an abbreviation, or the question words after it are embedded in the first question."""
-    if any(cut.group(g) for g in ("comma", "semi", "stop", "ask", "aux")) and not _STARTS_A_QUESTION.match(first):
+    if any(cut.group(g) for g in ("comma", "semi", "stop", "ask", "aux", "commaaux")) \
+            and not _STARTS_A_QUESTION.match(first):
         return True  # "According to the review, what...", "My kettle leaks; what...": no question first
     if cut.group("comma") and not _OPENS_A_QUESTION.match(first):
         return True  # "When the war ended, what happened?": a clause, not a question, before the comma
-    if cut.group("stop") and (_ABBREVIATION.search(first) or not second[:1].isupper()):
+    if cut.group("stop") and (_ABBREVIATION.search(first) or not rest[cut.end("stop"):].lstrip()[:1].isupper()):
         return True  # "How many staff did Alphabet Inc. have?"
     if _OPEN_ENDED.search(first):
         return True
