@@ -19,8 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.answer.prompt import NOT_IN_PASSAGE  # noqa: E402
-from qa.answer.verification import says_it_does_not_know  # noqa: E402
+from qa.answer.verification import declines_the_passage  # noqa: E402
 
 PUBLIC = Path(os.environ.get("QA_PUBLIC_DIR", ROOT.parent / "shared" / "eval" / "public"))
 
@@ -29,7 +28,7 @@ def declined(row: dict) -> bool:
     """True when the row's generator reply says the passage does not answer and the span answered instead."""
     reply = row.get("raw") or ""
     return (bool(reply) and (row.get("features") or {}).get("answered_by") != "generator"
-            and (NOT_IN_PASSAGE in reply.lower() or says_it_does_not_know(reply)))
+            and declines_the_passage(reply))
 
 
 def figures(rows: list[dict], unanswerable: set[str], refuse_declined: bool) -> dict:

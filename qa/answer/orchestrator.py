@@ -31,7 +31,7 @@ from qa.answer.composition import compose_claims, display_sentence, fit_words
 from qa.answer.conflicts import CONFLICT_PREFIX, ConflictRules, competing_sentences, figures_beside
 from qa.answer.events import Answer, Progress, Verified
 from qa.answer.followups import rewrite_followup
-from qa.answer.prompt import NOT_IN_PASSAGE, build_messages, build_passage_messages
+from qa.answer.prompt import build_messages, build_passage_messages
 from qa.answer.parts import joined_answer, part_segment, renumbered_citations
 from qa.answer.questions import asks_for_several, asks_yes_or_no, clean_question, is_scoped, question_parts
 from qa.answer.reading import Reader, Reading
@@ -45,7 +45,7 @@ from qa.answer.span_answer import (
     span_statement,
 )
 from qa.answer.translation import QuestionTranslator
-from qa.answer.verification import Verifier, says_it_does_not_know
+from qa.answer.verification import Verifier, declines_the_passage, says_it_does_not_know
 from qa.models.generation import Demand, Generator, reply_scores
 from qa.models.span_reader import Reads
 from qa.retrieve.evidence import candidate_sentences, facts_for_prompt
@@ -241,7 +241,7 @@ class Answerer:
                     pieces.append(piece)
             reply = "".join(pieces).strip()
             timings["generate_s"] = time.perf_counter() - t1 - timings["span_s"]
-            declined = NOT_IN_PASSAGE in reply.lower() or says_it_does_not_know(reply)
+            declined = declines_the_passage(reply)
             if declined and self.span_refuse_when_declined:
                 return Outcome(None, {**features, "generator_declined": True}, reply=reply)
             if reply and not declined:

@@ -13,6 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
+from qa.answer.prompt import NOT_IN_PASSAGE
 from qa.answer.questions import answers_the_kind_asked
 from qa.retrieve.evidence import Sentence
 from qa.retrieve.retrieval import Retriever
@@ -29,6 +30,15 @@ _REFUSAL = re.compile(r"not\s*found|do(?:es)? not (?:say|contain|mention|provide
 def says_it_does_not_know(reply: str) -> bool:
     """True for a reply that declines ("not found", "I don't know"...)."""
     return _REFUSAL.search(reply) is not None
+
+
+def declines_the_passage(reply: str) -> bool:
+    """True for a reply over a passage saying it does not answer: the passage prompt's own words or a decline.
+
+    >>> declines_the_passage("Not in the passage."), declines_the_passage("1871")
+    (True, False)
+    """
+    return NOT_IN_PASSAGE in reply.lower() or says_it_does_not_know(reply)
 
 
 @dataclass
