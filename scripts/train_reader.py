@@ -9,7 +9,8 @@ Windows are batched by similar length (little padding), the batches shuffled per
 embeddings stay frozen (they are not shipped). Progress: a bar with the loss and examples/s. A checkpoint
 (`$QA_CACHE_DIR/reader-train/`) is written every few minutes and when `--hours` runs out, so a killed or
 stopped run goes on where it was when started again with the same options. Without a checkpoint, training
-starts from the committed weights (a warm start) unless `--fresh`. At the end (or the stop) the shipped
+starts from `--start-from` (default: the `--out` folder's weights when it holds some, else the committed
+weights: a warm start) unless `--fresh`. At the end (or the stop) the shipped
 weights are written: `qa/data/span-reader/reader.safetensors` (fp16, no word embeddings) and `reader.json`
 (sha256, data, steps).
 
@@ -146,6 +147,26 @@ def update_card(folder: Path, part: str, text: str) -> None:
     card.write_text(f"{head}{start}\n{text.strip()}\n{end}{rest.split(end, 1)[1]}")
 
 
+def starting_weights(start_from: Path | None, out: Path) -> Path:
+    """The weights a warm start loads: `start_from` when given, else those already in `out` (a run going on
+    from an earlier one's output), else the committed weights. A run never starts fresh unasked: missing
+    weights are an error that names `--fresh`.
+
+    >>> starting_weights(None, Path("/nowhere")) == READER_DIR / WEIGHTS_FILE
+    True
+    """
+    if start_from is not None:
+        path = start_from / WEIGHTS_FILE if start_from.is_dir() else start_from
+        if not path.is_file():
+            raise SystemExit(f"--start-from {start_from}: no weights there ({WEIGHTS_FILE})")
+        return path
+    for path in (out / WEIGHTS_FILE, READER_DIR / WEIGHTS_FILE):
+        if path.is_file():
+            return path
+    raise SystemExit(f"no weights to warm-start from in {out} or {READER_DIR}: pass --fresh to start from the "
+                     "base encoder")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--train-dir", type=Path, default=None, help="default: ../shared/train")
@@ -162,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=32)
     parser.add_argument("--limit", type=int, default=0, help="train on the first N training rows only (tests)")
     parser.add_argument("--fresh", action="store_true", help="start from the base encoder, not the committed weights")
+    parser.add_argument("--start-from", type=Path, default=None,
+                        help="weights to warm-start from (default: --out's weights if any, else the committed ones)")
     parser.add_argument("--checkpoint-minutes", type=float, default=10.0)
     parser.add_argument("--checkpoint-steps", type=int, default=0, help="also checkpoint every N steps (tests)")
     parser.add_argument("--threads", type=int, default=0)
@@ -173,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     from qa.models.span_model import SpanModel
 
     started = time.monotonic()
+    warm = not args.fresh
+    start_weights = starting_weights(args.start_from, args.out) if warm else None  # before minutes of retrieval
     torch.set_num_threads(args.threads or os.cpu_count() or 2)
     settings = Settings.from_env()
     work = settings.cache_dir / "reader-train"
@@ -189,8 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     batches = batches_of(feats, args.batch, args.seed)
     steps_per_epoch = len(batches)
     total_steps = max(1, math.ceil(args.epochs * steps_per_epoch))
-    warm = not args.fresh and (args.out / WEIGHTS_FILE).is_file()
-    start = f"warm:{sha256_file(args.out / WEIGHTS_FILE)}" if warm else "fresh"
+    start = f"warm:{sha256_file(start_weights)}" if warm else "fresh"
     # a checkpoint belongs to one run: the same data, options and starting weights
     config = {"rows": len(train_rows), "negatives": len(negatives), "windows": len(feats), "epochs": args.epochs,
               "batch": args.batch, "lr": args.lr, "max_tokens": args.max_tokens, "seed": args.seed,
@@ -219,9 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     elif warm:
         from safetensors.torch import load_file
 
-        model.load_shipped(load_file(str(args.out / WEIGHTS_FILE)))
-        started_from = f"the committed weights {sha256_file(args.out / WEIGHTS_FILE)[:16]} (warm start)"
-        print(f"warm start from {args.out / WEIGHTS_FILE}", file=sys.stderr)
+        model.load_shipped(load_file(str(start_weights)))
+        started_from = f"the weights {sha256_file(start_weights)[:16]} (warm start)"
+        print(f"warm start from {start_weights}", file=sys.stderr)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
     warmup = max(1, int(0.05 * total_steps))

@@ -34,6 +34,27 @@ def test_the_held_out_rows_are_a_fixed_seeded_split_apart_from_training():
     assert split_rows(rows) == (train, held)  # seeded: the same split every time
 
 
+def _script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("train_reader", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_warm_start_takes_the_given_weights_then_the_output_folders_then_the_committed_ones(tmp_path):
+    """A run writing elsewhere (`--out` a fresh folder) still warm-starts from the committed weights, never
+    silently from the base encoder; missing weights asked for by name are an error."""
+    train = _script()
+    assert train.starting_weights(None, tmp_path) == READER_DIR / WEIGHTS_FILE
+    (tmp_path / WEIGHTS_FILE).write_bytes(b"earlier run")
+    assert train.starting_weights(None, tmp_path) == tmp_path / WEIGHTS_FILE
+    assert train.starting_weights(tmp_path, tmp_path / "out") == tmp_path / WEIGHTS_FILE
+    with pytest.raises(SystemExit, match="no weights there"):
+        train.starting_weights(tmp_path / "missing", tmp_path)
+
+
 def _command(out: Path) -> list[str]:
     return [sys.executable, str(SCRIPT), "--limit", "96", "--negative-share", "0", "--max-tokens", "96",
             "--batch", "4", "--epochs", "1", "--checkpoint-steps", "1", "--out", str(out), "--threads", "1"]
