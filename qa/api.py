@@ -199,6 +199,8 @@ class Assistant:
                             span_refuse_when_declined=self.settings.span_refuse_when_declined,
                             span_list_gap=self.settings.span_list_gap,
                             span_rank_weight=self.settings.span_rank_weight,
+                            span_uncovered_share=self.settings.span_uncovered_share,
+                            span_uncovered_margin=self.settings.span_uncovered_margin,
                             generator_demand=self._generator_demand,
                             span_busy_after=self.settings.span_busy_after, answer_parts=self.settings.answer_parts)
         yield from answerer.stream(question, history, raw=raw)

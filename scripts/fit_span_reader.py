@@ -54,7 +54,7 @@ def collect(sample: int | None, seed: int, names: list[str], reader: str = "span
     settings = Settings.from_env(reader=reader, span_min_margin=-1e9, span_alone_margin=1e9, span_list_gap=-1.0,
                                  span_rank_weight=rank_weight, generation_cache_dir="")
     reports = Path(os.environ.get("QA_FIT_REPORTS", ROOT / "reports")) / f"fit-{reader}"
-    return answer_tune_splits(settings, sample, seed, names, reports, with_generator=reader == "both")
+    return answer_tune_splits(settings, sample or None, seed, names, reports, with_generator=reader == "both")
 
 
 def margin_of(row: dict) -> float:
@@ -63,24 +63,45 @@ def margin_of(row: dict) -> float:
     return float("-inf") if margin is None else float(margin)
 
 
-def curve(rows: list[dict], thresholds: list[float], weight: float) -> list[dict]:
-    """For each threshold: answerable right, answerable refused, unanswerable refused, and the objective.
+def coverage_of(row: dict) -> float:
+    """The share of the question's terms the answering passage names (`span_coverage`; 1.0 when unrecorded)."""
+    covered = (row.get("features") or {}).get("span_coverage")
+    return 1.0 if covered is None else float(covered)
+
+
+def refused_at(row: dict, threshold: float, share: float = 0.0, uncovered: float = 0.0) -> bool:
+    """Whether the span path refuses `row`: its margin under `threshold`, or its passage naming under `share`
+    of the question's terms while its margin is under `uncovered` (Settings.span_uncovered_share/_margin)."""
+    margin = margin_of(row)
+    return margin < threshold or (coverage_of(row) < share and margin < uncovered)
+
+
+def curve(rows: list[dict], thresholds: list[float], weight: float, share: float = 0.0,
+          uncovered: float = 0.0) -> list[dict]:
+    """For each threshold: answerable right, answerable refused, unanswerable refused, and the objective,
+    with the coverage refusal at (`share`, `uncovered`) as well.
 
     >>> rows = [{"type": "factoid", "correct": True, "features": {"span_margin": 2.0}},
-    ...         {"type": "unanswerable", "correct": False, "features": {"span_margin": -1.0}}]
+    ...         {"type": "unanswerable", "correct": False, "features": {"span_margin": -1.0, "span_coverage": 0.2}}]
     >>> [(c["threshold"], c["objective"]) for c in curve(rows, [-2.0, 0.0, 3.0], 1.0)]
     [(-2.0, 1.0), (0.0, 2.0), (3.0, 1.0)]
+    >>> curve(rows, [-2.0], 1.0, share=0.5, uncovered=1.0)[0]["objective"]
+    2.0
     """
-    answerable = [r for r in rows if r["type"] != "unanswerable"]
-    unanswerable = [r for r in rows if r["type"] == "unanswerable"]
+    import numpy as np
+
+    margins = np.array([margin_of(r) for r in rows], dtype=float)
+    uncovered_rows = np.array([coverage_of(r) < share for r in rows]) & (margins < uncovered)
+    unanswerable = np.array([r["type"] == "unanswerable" for r in rows], dtype=bool)
+    correct = np.array([bool(r["correct"]) for r in rows]) & ~unanswerable
     points = []
     for t in thresholds:
-        right = sum(1 for r in answerable if margin_of(r) >= t and r["correct"])
-        refused = sum(1 for r in answerable if margin_of(r) < t)
-        refused_unanswerable = sum(1 for r in unanswerable if margin_of(r) < t)
-        points.append({"threshold": round(t, 4), "right": right, "answerable": len(answerable),
-                       "refused_answerable": refused, "refused_unanswerable": refused_unanswerable,
-                       "unanswerable": len(unanswerable),
+        refused = (margins < t) | uncovered_rows  # as refused_at
+        refused_unanswerable = int((refused & unanswerable).sum())
+        right = int((correct & ~refused).sum())
+        points.append({"threshold": round(t, 4), "share": share, "uncovered": uncovered, "right": right,
+                       "answerable": int((~unanswerable).sum()), "refused_answerable": int((refused & ~unanswerable).sum()),
+                       "refused_unanswerable": refused_unanswerable, "unanswerable": int(unanswerable.sum()),
                        "objective": round(right + weight * refused_unanswerable, 4)})
     return points
 
@@ -311,7 +332,7 @@ def fit_lists(args, rows: list[dict]) -> tuple[float, list[dict], dict]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sample", type=int, default=200)
+    parser.add_argument("--sample", type=int, default=200, help="rows of each tune split (0: all of them)")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--sets", default="dev,wiki,reviews,tables")
     parser.add_argument("--max-refused", type=float, default=0.10)
@@ -325,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --both: the refusal margin already fitted (the settings'), not this sample's")
     parser.add_argument("--rank-weight", type=float, default=0.0,
                         help="the rank weight the rows are answered with (the refusal and list fits read it)")
+    parser.add_argument("--coverage", action=argparse.BooleanOptionalAction, default=True,
+                        help="fit the coverage refusal (span_uncovered_share, span_uncovered_margin) as well")
     parser.add_argument("--reuse", type=Path, default=None,
                         help="fit from the rows an earlier run wrote under this reports folder, asking nothing")
     args = parser.parse_args(argv)
@@ -336,17 +359,25 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("no row reached the span reader: nothing to fit")
     thresholds = [round(x / 4, 2) for x in range(int(4 * min(margins)) - 1, int(4 * max(margins)) + 2)]
     points = curve(rows, thresholds, weight)
-    allowed = [p for p in points if p["refused_answerable"] <= args.max_refused * p["answerable"]]
+    # the coverage refusal beside the margin's: every (share, margin) pair, each with its best threshold
+    pairs = [(0.0, 0.0)] + ([(x / 20, m) for x in range(1, 15) for m in thresholds[::4]] if args.coverage else [])
+    allowed = [p for share, uncovered in pairs for p in curve(rows, thresholds, weight, share, uncovered)
+               if p["refused_answerable"] <= args.max_refused * p["answerable"]]
     if not allowed:
         raise SystemExit(f"every threshold refuses more than {args.max_refused:.0%} of the answerable rows "
                          f"(rows that reach no passage are refused at any threshold)")
-    best = max(allowed, key=lambda p: (p["objective"], -p["threshold"]))
+    best = max(allowed, key=lambda p: (p["objective"], -p["threshold"], -p["share"], -p["uncovered"]))
+    margin_only = max((p for p in allowed if p["share"] == 0.0), key=lambda p: (p["objective"], -p["threshold"]))
     per_set = {}
     for name in dict.fromkeys(r["set"] for r in rows):
         mine = [r for r in rows if r["set"] == name]
         totals = [r["timings"].get("total_s") for r in mine if r.get("timings", {}).get("total_s") is not None]
-        per_set[name] = {**curve(mine, [best["threshold"]], 1.0)[0],
+        per_set[name] = {**curve(mine, [best["threshold"]], 1.0, best["share"], best["uncovered"])[0],
+                         "margin_only": curve(mine, [margin_only["threshold"]], 1.0)[0],
                          "p50_s": round(statistics.median(totals), 3) if totals else None}
+    print(f"refusal: margin under {best['threshold']}, or the passage naming under {best['share']} of the "
+          f"question's terms with the margin under {best['uncovered']}: objective {best['objective']} "
+          f"(margin alone, at {margin_only['threshold']}: {margin_only['objective']})")
     print(f"{'threshold':>9} {'right':>6} {'refused ans.':>12} {'refused unans.':>14} {'objective':>9}")
     for p in points:
         if p["threshold"] % 0.5 == 0 or p is best:
@@ -354,18 +385,24 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{p['threshold']:>9} {p['right']:>6} {p['refused_answerable']:>12} "
                   f"{p['refused_unanswerable']:>14} {p['objective']:>9}{mark}")
     for name, p in per_set.items():
+        alone = p["margin_only"]
         print(f"{name}: right {p['right']}/{p['answerable']}, refused answerable {p['refused_answerable']}, "
-              f"refused unanswerable {p['refused_unanswerable']}/{p['unanswerable']}, answer p50 {p['p50_s']} s")
+              f"refused unanswerable {p['refused_unanswerable']}/{p['unanswerable']}, answer p50 {p['p50_s']} s "
+              f"(margin alone: right {alone['right']}, refused {alone['refused_answerable']}, "
+              f"{alone['refused_unanswerable']})")
     list_gap, list_points, list_sets = fit_lists(args, rows)
     rank_weight, rank_points, rank_sets = fit_rank(rows, best["threshold"])
-    args.out.write_text(json.dumps({"span_min_margin": best["threshold"], "weight": round(weight, 3),
+    args.out.write_text(json.dumps({"span_min_margin": best["threshold"], "span_uncovered_share": best["share"],
+                                    "span_uncovered_margin": best["uncovered"], "margin_only": margin_only,
+                                    "weight": round(weight, 3),
                                     "span_rank_weight": rank_weight, "rank_curve": rank_points,
                                     "rank_per_set": rank_sets, "rank_weight_read": args.rank_weight,
                                     "span_list_gap": list_gap, "list_curve": list_points, "list_per_set": list_sets,
                                     "sample": args.sample, "seed": args.seed, "sets": args.sets,
                                     "max_refused": args.max_refused, "chosen": best, "per_set": per_set,
                                     "curve": points, "date": time.strftime("%Y-%m-%d %H:%M")}, indent=1) + "\n")
-    print(f"span_min_margin = {best['threshold']}, span_list_gap = {list_gap}, span_rank_weight = {rank_weight} "
+    print(f"span_min_margin = {best['threshold']}, span_uncovered_share = {best['share']}, "
+          f"span_uncovered_margin = {best['uncovered']}, span_list_gap = {list_gap}, span_rank_weight = {rank_weight} "
           f"(written to {args.out})",
           file=sys.stderr)
     if args.both:

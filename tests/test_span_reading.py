@@ -81,6 +81,22 @@ def test_a_margin_under_the_minimum_is_refused(settings, embedder, town):
     assert answer.features["span_margin"] == -1.0
 
 
+def test_an_unsure_span_in_a_passage_that_names_little_of_the_question_is_refused(settings, embedder, town):
+    """The coverage refusal (Settings.span_uncovered_share/_margin): a question about something the town
+    never names is refused when the reader is unsure too; the same margin over a passage that names what
+    is asked answers, and so does a sure reader over the unnamed thing."""
+    ask = "Who painted the Zaragoza cathedral frescoes in the Velmora harbour?"
+    unsure = assistant(settings, embedder, town, FakeSpanReader({"Tomas Areny": 1.0}), NeverGenerator(),
+                       span_min_margin=-9.0, span_uncovered_share=0.6, span_uncovered_margin=2.0)
+    answer = unsure.ask(ask)
+    assert answer.refused and answer.features["span_coverage"] < 0.6
+    covered = unsure.ask("Who built the lighthouse of Velmora?")
+    assert not covered.refused and covered.features["span_coverage"] >= 0.6
+    sure = assistant(settings, embedder, town, FakeSpanReader({"Tomas Areny": 3.0}), NeverGenerator(),
+                     span_min_margin=-9.0, span_uncovered_share=0.6, span_uncovered_margin=2.0)
+    assert not sure.ask(ask).refused
+
+
 def test_yes_or_no_is_answered_by_the_span_sentence(settings, embedder, town):
     a = assistant(settings, embedder, town, FakeSpanReader({"does not run in winter": 2.0}), NeverGenerator())
     answer = a.ask("Does the old ferry run in winter?")

@@ -35,15 +35,8 @@ from qa.answer.prompt import build_messages, build_passage_messages
 from qa.answer.parts import joined_answer, part_segment, renumbered_citations
 from qa.answer.questions import asks_for_several, asks_yes_or_no, clean_question, is_scoped, question_parts
 from qa.answer.reading import Reader, Reading
-from qa.answer.span_answer import (
-    fuller_statement,
-    listed,
-    other_statements,
-    passage_for_model,
-    reader_text,
-    reply_statement,
-    span_statement,
-)
+from qa.answer.span_answer import (coverage, fuller_statement, listed, other_statements, passage_for_model,
+                                   reader_text, reply_statement, span_statement)
 from qa.answer.translation import QuestionTranslator
 from qa.answer.verification import Verifier, declines_the_passage, says_it_does_not_know
 from qa.models.generation import Demand, Generator, reply_scores
@@ -104,6 +97,8 @@ class Answerer:
     span_refuse_when_declined: bool = Settings.span_refuse_when_declined
     span_list_gap: float = Settings.span_list_gap
     span_rank_weight: float = Settings.span_rank_weight
+    span_uncovered_share: float = Settings.span_uncovered_share  # refused when the passage names less of the
+    span_uncovered_margin: float = Settings.span_uncovered_margin  # question and the reader is unsure as well
     # replies asked of the generator right now, shared by every question of one Assistant (load: see
     # Settings.span_busy_after)
     generator_demand: Demand | None = None
@@ -214,7 +209,11 @@ class Answerer:
         features = {"span_margin": _finite(most_sure.margin), "span_passage": best.passage,
                     "span_second_margin": _finite(ranked[1].margin) if len(ranked) > 1 else None,
                     "span_passage_margins": [_finite(s.margin) for s in spans]}  # in passage order (`Reads`)
-        if most_sure.margin < self.span_min_margin:
+        chosen_passage = passages[best.passage]
+        features["span_coverage"] = round(coverage(self.retriever.terms, query, chosen_passage,
+                                                   self.retriever.title(chosen_passage.source)), 4)
+        if most_sure.margin < self.span_min_margin or (features["span_coverage"] < self.span_uncovered_share
+                                                       and most_sure.margin < self.span_uncovered_margin):
             return Outcome(None, features)
         complete = None
         if self.span_complete_phrase:

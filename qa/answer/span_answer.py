@@ -32,6 +32,24 @@ def sentence_at(candidates: Sequence[Sentence], passage: Passage, offset: int) -
     return next((c for c in candidates if c.source == passage.source and c.start <= at < c.end), None)
 
 
+def coverage(terms: Callable[[str], list[str]], question: str, passage: Passage, title: str = "") -> float:
+    """The share of the question's terms (`terms`: the retriever's, stems without function words) that the
+    passage or its document's title mentions: how much of what the question names the passage speaks of at
+    all. A question about something the documents never name finds passages that share only its common
+    words, and the reader then marks some phrase anyway. 1.0 for a question without terms.
+
+    >>> p = Passage("a.txt", "a#0", "It opened in 1871 with two platforms.", 0, 37, 1.0)
+    >>> words = lambda text: [w.strip("?.").lower() for w in text.split() if w.lower() not in ("when", "was")]
+    >>> coverage(words, "When was Gare Nord opened?", p, title="Gare Nord"), coverage(words, "When was Lyon built?", p)
+    (1.0, 0.0)
+    """
+    asked = set(terms(question))
+    if not asked:
+        return 1.0
+    named = set(terms(f"{title} {passage.text}"))
+    return len(asked & named) / len(asked)
+
+
 def find_in_text(phrase: str, text: str) -> tuple[int, int] | None:
     """Where `phrase` occurs in `text` (case and runs of white space aside; quotes, brackets and final
     punctuation at its edges and citation markers left out), as (start, end); None when it does not.
