@@ -103,6 +103,19 @@ def test_yes_or_no_is_answered_by_the_span_sentence(settings, embedder, town):
     assert answer.text.startswith("The old ferry does not run in winter because the bay freezes")
 
 
+def test_a_reason_is_answered_by_the_sentence_that_states_it_without_asking_the_generator(settings, embedder,
+                                                                                          town):
+    """"Why ...?" asks for a clause: the span's sentence is the answer (a bare "the bay freezes" does not say
+    what it explains), read alone in `both` mode however unsure."""
+    a = assistant(settings, embedder, town, FakeSpanReader({"the bay freezes": 0.5}), NeverGenerator(), mode="both",
+                  span_alone_margin=4.0, span_min_margin=-9.0)
+    answer = a.ask("Why does the old ferry not run in winter?")
+    assert answer.text.startswith("The old ferry does not run in winter because the bay freezes")
+    phrase = assistant(settings, embedder, town, FakeSpanReader({"the bay freezes": 0.5}), NeverGenerator(),
+                       span_min_margin=-9.0)
+    assert phrase.ask("What happens to the bay in winter?").text == "the bay freezes [1]."
+
+
 def test_both_mode_answers_alone_when_sure(settings, embedder, town):
     a = assistant(settings, embedder, town, FakeSpanReader({"$2.6 million": 5.0}), NeverGenerator(), mode="both",
                   span_alone_margin=4.0)

@@ -33,7 +33,8 @@ from qa.answer.events import Answer, Progress, Verified
 from qa.answer.followups import rewrite_followup
 from qa.answer.prompt import build_messages, build_passage_messages
 from qa.answer.parts import joined_answer, part_segment, renumbered_citations
-from qa.answer.questions import asks_for_several, asks_yes_or_no, clean_question, is_scoped, question_parts
+from qa.answer.questions import (answered_by_its_sentence, asks_for_several, asks_yes_or_no, clean_question, is_scoped,
+                                 question_parts)
 from qa.answer.reading import Reader, Reading
 from qa.answer.span_answer import (coverage, fuller_statement, listed, other_statements, passage_for_model,
                                    reader_text, reply_statement, span_statement)
@@ -223,7 +224,7 @@ class Answerer:
         # offline (scripts/fit_span_reader.py)
         passage_statements = [span_statement(query, s, texts[s.passage], complete) for s in spans]
         features["span_passage_answers"] = [None if st is None else st[0] for st in passage_statements]
-        alone = self.reader == "span" or most_sure.margin >= self.span_alone_margin or asks_yes_or_no(query)
+        alone = self.reader == "span" or most_sure.margin >= self.span_alone_margin or answered_by_its_sentence(query)
         if not alone and self._generator_busy():
             alone, features["generator_busy"] = True, True
         if not alone:
@@ -245,7 +246,7 @@ class Answerer:
                 return Outcome(None, {**features, "generator_declined": True}, reply=reply)
             if reply and not declined:
                 statement = reply_statement(query, reply, chosen, passages, candidates)
-                if statement is not None and complete is not None and not asks_yes_or_no(query):
+                if statement is not None and complete is not None and not answered_by_its_sentence(query):
                     statement = (complete(*statement), statement[1])  # "Charles II" -> "King Charles II"
                 if statement is not None:
                     fuller = fuller_statement(statement, passage_statements[best.passage])
@@ -258,7 +259,7 @@ class Answerer:
         others = other_statements(query, best, statement, read, complete)
         features["span_alternatives"] = [[text, _finite(margin)] for (text, _), margin, _ in others]
         statements = [statement]
-        if asks_for_several(query) and not asks_yes_or_no(query) and self.span_list_gap >= 0:
+        if asks_for_several(query) and not answered_by_its_sentence(query) and self.span_list_gap >= 0:
             # a list: the spans of the passage nearly as likely as the best one, each item its own span
             near = [(at, st) for st, margin, at in others if margin >= best.margin - self.span_list_gap]
             statements = listed([(best.start, statement), *near])

