@@ -129,10 +129,10 @@ class Settings:
     # 324 at 1.5, 325 at 2.0 and 2.25 (F1 337.2, 337.7), 320 at 3.0
     span_rank_weight: float = 2.25
     # refusal by what the passage names: the span reader's answer is refused when the passage it answers from
-    # (with its document's title) names under this share of the question's terms and the reader's best margin
-    # is under `span_uncovered_margin` as well (0: never). A question about something the documents never name
-    # meets passages that share only its common words, and the reader marks some phrase in them anyway
-    # (fitted with the others, scripts/fit_span_reader.py)
+    # (as the reader reads it, with its document's title) holds under `span_uncovered_share` of the IDF weight of
+    # the question's terms while that passage's margin is under `span_uncovered_margin` (share 0: never). A
+    # question about something the documents never name meets passages that share only its common words, and
+    # the reader marks some phrase in them anyway (fitted with the others, scripts/fit_span_reader.py)
     span_uncovered_share: float = 0.0
     span_uncovered_margin: float = 0.0
     # `both` under load: while this many replies are already asked of the generator (writing, or queued for

@@ -46,15 +46,16 @@ sys.path.insert(0, str(ROOT))
 
 from calibrate import answer_tune_splits, balancing_weight  # noqa: E402
 
+from qa.settings import Settings  # noqa: E402
+
 
 def collect(sample: int | None, seed: int, names: list[str], reader: str = "span",
             rank_weight: float = 0.0) -> list[dict]:
     """Rows of every tune split (and dev), answered without refusal: in span mode (no generator loaded), or
     in both mode with the generator reading every question the span reader does not refuse."""
-    from qa.settings import Settings
-
     # no reply cache: the curve's p50 needs every reply timed
     settings = Settings.from_env(reader=reader, span_min_margin=-1e9, span_alone_margin=1e9, span_list_gap=-1.0,
+                                 span_uncovered_share=0.0,
                                  span_rank_weight=rank_weight, generation_cache_dir="")
     reports = Path(os.environ.get("QA_FIT_REPORTS", ROOT / "reports")) / f"fit-{reader}"
     return answer_tune_splits(settings, sample or None, seed, names, reports, with_generator=reader == "both")
@@ -66,26 +67,49 @@ def margin_of(row: dict) -> float:
     return float("-inf") if margin is None else float(margin)
 
 
-def coverage_of(row: dict) -> float:
-    """The share of the question's terms the answering passage names (`span_coverage`; 1.0 when unrecorded)."""
-    covered = (row.get("features") or {}).get("span_coverage")
-    return 1.0 if covered is None else float(covered)
+def answering_passage(margins: list, weight: float, floor: float) -> int | None:
+    """The passage the span path answers from, as the orchestrator ranks them: those at or over the refusal
+    margin `floor` first, then by margin less `weight` x retrieval rank (the first on ties); None without
+    margins.
+
+    >>> answering_passage([1.0, 3.0], 2.5, -9.0), answering_passage([-6.0, 0.0], 9.0, -5.0)
+    (0, 1)
+    """
+    if not margins:
+        return None
+    finite = [float("-inf") if m is None else m for m in margins]
+    return min(range(len(finite)), key=lambda i: (finite[i] < floor, -(finite[i] - weight * i), i))
 
 
-def refused_at(row: dict, threshold: float, share: float = 0.0, uncovered: float = 0.0) -> bool:
-    """Whether the span path refuses `row`: its margin under `threshold`, or its passage naming under `share`
-    of the question's terms while its margin is under `uncovered` (Settings.span_uncovered_share/_margin)."""
-    margin = margin_of(row)
-    return margin < threshold or (coverage_of(row) < share and margin < uncovered)
+def coverage_table(rows: list[dict], thresholds: list[float], weight: float):
+    """For each threshold (as the refusal margin) and row: the coverage and the margin of the passage the row
+    is answered from (`answering_passage`); coverage 1.0 and margin -inf where unrecorded."""
+    import numpy as np
+
+    covers = np.ones((len(thresholds), len(rows)))
+    margins = np.full((len(thresholds), len(rows)), float("-inf"))
+    for j, r in enumerate(rows):
+        features = r.get("features") or {}
+        passage_margins, passage_covers = features.get("span_passage_margins"), features.get("span_passage_coverages")
+        if not passage_margins or not passage_covers or len(passage_covers) != len(passage_margins):
+            continue
+        for i, t in enumerate(thresholds):
+            p = answering_passage(passage_margins, weight, t)
+            covers[i, j] = passage_covers[p]
+            margins[i, j] = float("-inf") if passage_margins[p] is None else passage_margins[p]
+    return covers, margins
 
 
 def curve(rows: list[dict], thresholds: list[float], weight: float, share: float = 0.0,
-          uncovered: float = 0.0) -> list[dict]:
+          uncovered: float = 0.0, rank_weight: float = 0.0, table=None) -> list[dict]:
     """For each threshold: answerable right, answerable refused, unanswerable refused, and the objective,
-    with the coverage refusal at (`share`, `uncovered`) as well.
+    with the coverage refusal at (`share`, `uncovered`) as the orchestrator applies it: the answering
+    passage (`coverage_table` at `rank_weight`, computed when not given) covering under `share` of the question while its
+    margin is under `uncovered`.
 
     >>> rows = [{"type": "factoid", "correct": True, "features": {"span_margin": 2.0}},
-    ...         {"type": "unanswerable", "correct": False, "features": {"span_margin": -1.0, "span_coverage": 0.2}}]
+    ...         {"type": "unanswerable", "correct": False, "features": {"span_margin": -1.0,
+    ...          "span_passage_margins": [-1.0], "span_passage_coverages": [0.2]}}]
     >>> [(c["threshold"], c["objective"]) for c in curve(rows, [-2.0, 0.0, 3.0], 1.0)]
     [(-2.0, 1.0), (0.0, 2.0), (3.0, 1.0)]
     >>> curve(rows, [-2.0], 1.0, share=0.5, uncovered=1.0)[0]["objective"]
@@ -93,15 +117,15 @@ def curve(rows: list[dict], thresholds: list[float], weight: float, share: float
     """
     import numpy as np
 
+    covers, passage_margins = table if table is not None else coverage_table(rows, thresholds, rank_weight)
     margins = np.array([margin_of(r) for r in rows], dtype=float)
-    uncovered_rows = np.array([coverage_of(r) < share for r in rows]) & (margins < uncovered)
     unanswerable = np.array([r["type"] == "unanswerable" for r in rows], dtype=bool)
     correct = np.array([bool(r["correct"]) for r in rows]) & ~unanswerable
     sets = np.array([r.get("set", "") for r in rows])
     answerable_of = {name: ~unanswerable & (sets == name) for name in dict.fromkeys(sets.tolist())}
     points = []
-    for t in thresholds:
-        refused = (margins < t) | uncovered_rows  # as refused_at
+    for i, t in enumerate(thresholds):
+        refused = (margins < t) | ((covers[i] < share) & (passage_margins[i] < uncovered))
         refused_unanswerable = int((refused & unanswerable).sum())
         right = int((correct & ~refused).sum())
         # the most any one set refuses of its answerable questions (the issue's line holds set by set)
@@ -129,7 +153,7 @@ def both_curve(span_rows: list[dict], both_rows: list[dict], min_margin: float,
     >>> both_curve(s, b, -9.0, [3.0])[0]["set_fast_min"]
     0.5
     """
-    from qa.answer.questions import asks_yes_or_no as yes_or_no
+    from qa.answer.questions import answered_by_its_sentence
 
     generated = {(r["set"], r["id"]): r for r in both_rows}
     pairs = [(r, generated[(r["set"], r["id"])]) for r in span_rows if (r["set"], r["id"]) in generated]
@@ -148,20 +172,21 @@ def both_curve(span_rows: list[dict], both_rows: list[dict], min_margin: float,
         points.append({"threshold": round(t, 4), "right": right, "answerable": answerable,
                        "accuracy": round(right / answerable, 4) if answerable else None, "alone": alone,
                        "rows": len(pairs), "p50_s": round(statistics.median(times), 3) if times else None,
-                       "set_fast_min": min(fast_shares(pairs, t, min_margin, yes_or_no).values(), default=None)})
+                       "set_fast_min": min(fast_shares(pairs, t, min_margin, answered_by_its_sentence).values(),
+                                            default=None)})
     return points
 
 
 def fast_shares(pairs: list[tuple[dict, dict]], threshold: float, min_margin: float,
-                yes_or_no=lambda question: False) -> dict[str, float]:
+                by_sentence=lambda question: False) -> dict[str, float]:
     """Each set's share of questions answered without the generator at this threshold (answered alone,
-    refused, or a yes-or-no question, which the span's sentence answers). The speed line holds set by set:
+    refused, or a yes-or-no or reason question, which the span's sentence answers). The speed line holds set by set:
     a set's answer p50 is a fast one only when over half its questions take the fast path."""
     fast: dict[str, list[bool]] = {}
     for span, _ in pairs:
         margin = margin_of(span)
         fast.setdefault(span["set"], []).append(margin >= threshold or margin < min_margin
-                                                 or yes_or_no(span.get("question", "")))
+                                                 or by_sentence(span.get("question", "")))
     return {name: round(sum(f) / len(f), 3) for name, f in fast.items()}
 
 
@@ -221,7 +246,7 @@ def list_curve(rows: list[dict], gold: dict, gaps: list[float]) -> list[dict]:
     >>> [(c["gap"], c["right"]) for c in list_curve(rows, {("w", 1): q}, [0.5, 2.0])]
     [(0.5, 0), (2.0, 1)]
     """
-    from qa.answer.questions import asks_for_several, asks_yes_or_no
+    from qa.answer.questions import answered_by_its_sentence, asks_for_several
     from qa.eval.scoring import score_answer, token_f1
 
     points = []
@@ -233,7 +258,7 @@ def list_curve(rows: list[dict], gold: dict, gaps: list[float]) -> list[dict]:
             features = r.get("features") or {}
             text, correct, score = r["answer"], r["correct"], r.get("f1") or 0.0
             if (not r["refused"] and features.get("answered_by") == "span" and asks_for_several(r["question"])
-                    and not asks_yes_or_no(r["question"])):
+                    and not answered_by_its_sentence(r["question"])):
                 extra = [t for t, m in features.get("span_alternatives") or []
                          if m is not None and m >= features["span_margin"] - gap]
                 if extra:
@@ -353,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--both-out", type=Path, default=ROOT / "bench" / "both-fit.json")
     parser.add_argument("--min-margin", type=float, default=None,
                         help="with --both: the refusal margin already fitted (the settings'), not this sample's")
-    parser.add_argument("--rank-weight", type=float, default=0.0,
+    parser.add_argument("--rank-weight", type=float, default=Settings.span_rank_weight,
                         help="the rank weight the rows are answered with (the refusal and list fits read it)")
     parser.add_argument("--coverage", action=argparse.BooleanOptionalAction, default=True,
                         help="fit the coverage refusal (span_uncovered_share, span_uncovered_margin) as well")
@@ -367,38 +392,43 @@ def main(argv: list[str] | None = None) -> int:
     if not margins:
         raise SystemExit("no row reached the span reader: nothing to fit")
     thresholds = [round(x / 4, 2) for x in range(int(4 * min(margins)) - 1, int(4 * max(margins)) + 2)]
-    points = curve(rows, thresholds, weight)
+    # the passage each row is answered from, at each refusal margin, with the rank weight it was read with
+    table = coverage_table(rows, thresholds, args.rank_weight)
+    points = curve(rows, thresholds, weight, table=table)
     # the coverage refusal beside the margin's: every (share, margin) pair, each with its best threshold
     pairs = [(0.0, 0.0)] + ([(x / 20, m) for x in range(1, 15) for m in thresholds[::4]] if args.coverage else [])
-    allowed = [p for share, uncovered in pairs for p in curve(rows, thresholds, weight, share, uncovered)
+    allowed = [p for share, uncovered in pairs for p in curve(rows, thresholds, weight, share, uncovered, table=table)
                if p["set_refused_max"] <= args.max_refused]
     if not allowed:
         raise SystemExit(f"every threshold refuses more than {args.max_refused:.0%} of some set's answerable rows "
                          f"(rows that reach no passage are refused at any threshold)")
-    best = max(allowed, key=lambda p: (p["objective"], -p["threshold"], -p["share"], -p["uncovered"]))
+    # on a tie the margin alone: the coverage refusal is on only where it gains
+    best = max(allowed, key=lambda p: (p["objective"], p["share"] == 0.0, -p["threshold"], -p["share"], -p["uncovered"]))
     margin_only = max((p for p in allowed if p["share"] == 0.0), key=lambda p: (p["objective"], -p["threshold"]))
     per_set = {}
     for name in dict.fromkeys(r["set"] for r in rows):
         mine = [r for r in rows if r["set"] == name]
         totals = [r["timings"].get("total_s") for r in mine if r.get("timings", {}).get("total_s") is not None]
-        per_set[name] = {**curve(mine, [best["threshold"]], 1.0, best["share"], best["uncovered"])[0],
+        per_set[name] = {**curve(mine, [best["threshold"]], 1.0, best["share"], best["uncovered"], args.rank_weight)[0],
                          "margin_only": curve(mine, [margin_only["threshold"]], 1.0)[0],
                          "p50_s": round(statistics.median(totals), 3) if totals else None}
-    print(f"refusal: margin under {best['threshold']}, or the passage naming under {best['share']} of the "
-          f"question's terms with the margin under {best['uncovered']}: objective {best['objective']} "
-          f"(margin alone, at {margin_only['threshold']}: {margin_only['objective']})")
-    print(f"{'threshold':>9} {'right':>6} {'refused ans.':>12} {'refused unans.':>14} {'objective':>9}")
+    print(f"{'threshold':>9} {'right':>6} {'refused ans.':>12} {'refused unans.':>14} {'objective':>9}  (the margin alone)")
     for p in points:
-        if p["threshold"] % 0.5 == 0 or p is best:
-            mark = "  <- chosen" if p is best else ""
+        if p["threshold"] % 0.5 == 0 or p["threshold"] == margin_only["threshold"]:
+            mark = "  <- best alone" if p["threshold"] == margin_only["threshold"] else ""
             print(f"{p['threshold']:>9} {p['right']:>6} {p['refused_answerable']:>12} "
                   f"{p['refused_unanswerable']:>14} {p['objective']:>9}{mark}")
+    print(f"chosen: refused under the margin {best['threshold']}, or where the answering passage holds under "
+          f"{best['share']} of the question's term weight with its margin under {best['uncovered']}: right "
+          f"{best['right']}, refused answerable {best['refused_answerable']}, unanswerable "
+          f"{best['refused_unanswerable']}/{best['unanswerable']}, objective {best['objective']} (the margin alone: "
+          f"{margin_only['objective']})")
     for name, p in per_set.items():
         alone = p["margin_only"]
         print(f"{name}: right {p['right']}/{p['answerable']}, refused answerable {p['refused_answerable']}, "
               f"refused unanswerable {p['refused_unanswerable']}/{p['unanswerable']}, answer p50 {p['p50_s']} s "
-              f"(margin alone: right {alone['right']}, refused {alone['refused_answerable']}, "
-              f"{alone['refused_unanswerable']})")
+              f"(the margin alone: right {alone['right']}, refused answerable {alone['refused_answerable']}, "
+              f"unanswerable {alone['refused_unanswerable']})")
     list_gap, list_points, list_sets = fit_lists(args, rows)
     rank_weight, rank_points, rank_sets = fit_rank(rows, best["threshold"])
     args.out.write_text(json.dumps({"span_min_margin": best["threshold"], "span_uncovered_share": best["share"],

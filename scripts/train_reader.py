@@ -14,7 +14,7 @@ weights: a warm start) unless `--fresh`. At the end (or the stop) the shipped
 weights are written: `qa/data/span-reader/reader.safetensors` (fp16, no word embeddings) and `reader.json`
 (sha256, data, steps).
 
-Run: .venv/bin/python scripts/train_reader.py [--hours H] [--epochs E] [--fresh] [--out DIR]
+Run: .venv/bin/python scripts/train_reader.py [--hours H] [--epochs E] [--fresh | --start-from DIR] [--out DIR]
 """
 from __future__ import annotations
 
@@ -167,6 +167,25 @@ def starting_weights(start_from: Path | None, out: Path) -> Path:
                      "base encoder")
 
 
+def unfinished_run_start(out: Path, config: dict, fresh: bool) -> str | None:
+    """The starting weights (`config["start"]`) of the run whose `--hours` stop wrote the weights in `out`, when
+    it had these options: that run goes on (its checkpoint keyed on that start), rather than a new run
+    starting from its unfinished weights. None when `out` holds no such run.
+
+    >>> unfinished_run_start(Path("/nowhere"), {"lr": 1e-4}, False) is None
+    True
+    """
+    try:
+        manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    before = dict(manifest.get("config") or {})
+    start = before.pop("start", None)
+    if not manifest.get("stopped_early") or before != config or not start or (start == "fresh") != fresh:
+        return None
+    return start
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--train-dir", type=Path, default=None, help="default: ../shared/train")
@@ -214,13 +233,15 @@ def main(argv: list[str] | None = None) -> int:
     batches = batches_of(feats, args.batch, args.seed)
     steps_per_epoch = len(batches)
     total_steps = max(1, math.ceil(args.epochs * steps_per_epoch))
-    start = f"warm:{sha256_file(start_weights)}" if warm else "fresh"
     # a checkpoint belongs to one run: the same data, options and starting weights
     config = {"rows": len(train_rows), "negatives": len(negatives), "windows": len(feats), "epochs": args.epochs,
               "batch": args.batch, "lr": args.lr, "max_tokens": args.max_tokens, "seed": args.seed,
-              "negative_share": args.negative_share, "out": repo_relative(args.out), "start": start}
+              "negative_share": args.negative_share, "out": repo_relative(args.out)}
     if args.unanswerable_repeat != 1:  # (absent at 1, so that earlier runs' checkpoints keep their id)
         config["unanswerable_repeat"] = args.unanswerable_repeat
+    # a run stopped by --hours wrote its weights into --out: started again, it is the same run going on
+    config["start"] = (unfinished_run_start(args.out, config, args.fresh)
+                       or (f"warm:{sha256_file(start_weights)}" if warm else "fresh"))
     run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
     checkpoint = work / f"checkpoint-{run_id}.pt"
     answerable = sum(1 for f in feats if f[2] > 0)
@@ -244,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         from safetensors.torch import load_file
 
         model.load_shipped(load_file(str(start_weights)))
-        started_from = f"the weights {sha256_file(start_weights)[:16]} (warm start)"
+        started_from = f"the weights {sha256_file(start_weights)[:16]} of {repo_relative(start_weights)} (warm start)"
         print(f"warm start from {start_weights}", file=sys.stderr)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)

@@ -89,9 +89,11 @@ def test_an_unsure_span_in_a_passage_that_names_little_of_the_question_is_refuse
     unsure = assistant(settings, embedder, town, FakeSpanReader({"Tomas Areny": 1.0}), NeverGenerator(),
                        span_min_margin=-9.0, span_uncovered_share=0.6, span_uncovered_margin=2.0)
     answer = unsure.ask(ask)
-    assert answer.refused and answer.features["span_coverage"] < 0.6
+    f = answer.features
+    assert answer.refused and f["span_passage_coverages"][f["span_passage"]] < 0.6
     covered = unsure.ask("Who built the lighthouse of Velmora?")
-    assert not covered.refused and covered.features["span_coverage"] >= 0.6
+    f = covered.features
+    assert not covered.refused and f["span_passage_coverages"][f["span_passage"]] >= 0.6
     sure = assistant(settings, embedder, town, FakeSpanReader({"Tomas Areny": 3.0}), NeverGenerator(),
                      span_min_margin=-9.0, span_uncovered_share=0.6, span_uncovered_margin=2.0)
     assert not sure.ask(ask).refused

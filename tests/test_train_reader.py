@@ -55,6 +55,19 @@ def test_a_warm_start_takes_the_given_weights_then_the_output_folders_then_the_c
         train.starting_weights(tmp_path / "missing", tmp_path)
 
 
+def test_a_run_stopped_by_hours_goes_on_as_the_same_run_not_from_its_unfinished_weights(tmp_path):
+    """Its weights in --out would otherwise be the next warm start, a new run id, and a schedule begun again."""
+    train = _script()
+    config = {"lr": 3e-5, "epochs": 0.7, "out": "x"}
+    manifest = {"stopped_early": True, "config": {**config, "start": "warm:abc"}}
+    (tmp_path / MANIFEST_FILE).write_text(json.dumps(manifest))
+    assert train.unfinished_run_start(tmp_path, config, fresh=False) == "warm:abc"
+    assert train.unfinished_run_start(tmp_path, {**config, "lr": 1e-4}, fresh=False) is None  # other options
+    assert train.unfinished_run_start(tmp_path, config, fresh=True) is None
+    (tmp_path / MANIFEST_FILE).write_text(json.dumps({**manifest, "stopped_early": False}))
+    assert train.unfinished_run_start(tmp_path, config, fresh=False) is None  # finished: a new run may start
+
+
 def _command(out: Path) -> list[str]:
     return [sys.executable, str(SCRIPT), "--limit", "96", "--negative-share", "0", "--max-tokens", "96",
             "--batch", "4", "--epochs", "1", "--checkpoint-steps", "1", "--out", str(out), "--threads", "1"]

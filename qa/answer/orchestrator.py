@@ -33,8 +33,7 @@ from qa.answer.events import Answer, Progress, Verified
 from qa.answer.followups import rewrite_followup
 from qa.answer.prompt import build_messages, build_passage_messages
 from qa.answer.parts import joined_answer, part_segment, renumbered_citations
-from qa.answer.questions import (answered_by_its_sentence, asks_for_several, asks_yes_or_no, clean_question, is_scoped,
-                                 question_parts)
+from qa.answer.questions import answered_by_its_sentence, asks_for_several, clean_question, is_scoped, question_parts
 from qa.answer.reading import Reader, Reading
 from qa.answer.span_answer import (coverage, fuller_statement, listed, other_statements, passage_for_model,
                                    reader_text, reply_statement, span_statement)
@@ -194,7 +193,8 @@ class Answerer:
 
     def _read_spans(self, query: str, retrieval: Retrieval, candidates: list, timings: dict, t0: float):
         """The span reader over every retrieved passage; in "both" mode the generator reads the passages it
-        ranks best when its margin is not high enough to answer alone."""
+        ranks best when its margin is not high enough to answer alone (yes-or-no and reason questions, answered
+        by the span's sentence, are always read alone)."""
         passages, reply = retrieval.passages, ""
         yield Progress("reading", f"Reading {len(passages)} passages")
         t1 = time.perf_counter()
@@ -210,11 +210,11 @@ class Answerer:
         features = {"span_margin": _finite(most_sure.margin), "span_passage": best.passage,
                     "span_second_margin": _finite(ranked[1].margin) if len(ranked) > 1 else None,
                     "span_passage_margins": [_finite(s.margin) for s in spans]}  # in passage order (`Reads`)
-        chosen_passage = passages[best.passage]
-        features["span_coverage"] = round(coverage(self.retriever.terms, query, chosen_passage,
-                                                   self.retriever.title(chosen_passage.source)), 4)
-        if most_sure.margin < self.span_min_margin or (features["span_coverage"] < self.span_uncovered_share
-                                                       and most_sure.margin < self.span_uncovered_margin):
+        covered = [coverage(self.retriever, query, text.text, self.retriever.title(p.source))
+                   for text, p in zip(texts, passages)]
+        features["span_passage_coverages"] = [round(c, 4) for c in covered]  # in passage order, as the margins
+        if most_sure.margin < self.span_min_margin or (covered[best.passage] < self.span_uncovered_share
+                                                       and best.margin < self.span_uncovered_margin):
             return Outcome(None, features)
         complete = None
         if self.span_complete_phrase:
@@ -325,7 +325,7 @@ class Answerer:
         others, beside, shown_from = [], set(), retrieval
         # (the rules of measures and units read English: a sentence in another script is not searched for rivals,
         # where "1만 4천 원" would read as three figures)
-        if not is_scoped(query) and not asks_yes_or_no(query) and not in_other_script(statements[0][1].text):
+        if not is_scoped(query) and not answered_by_its_sentence(query) and not in_other_script(statements[0][1].text):
             answer_text = " ".join(t for t, _ in statements)
             main = statements[0][1]
             if figures(answer_text) and table_cells(main.text) is None:  # a table row has no rivals

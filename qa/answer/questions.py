@@ -71,7 +71,9 @@ def asks_yes_or_no(question: str) -> bool:
     return bool(first) and first.group(1).lower() in AUXILIARY_VERBS
 
 
-_ASKS_REASON = re.compile(r"^\W*(?:why\b|for what reasons?\b|what (?:is|was|are|were) the reasons?\b)", re.IGNORECASE)
+_ASKS_REASON = re.compile(r"^\W*(?:(?:and|so|but)\s+)?(?:why\b(?!['\"’”])|how\s+come\b|for\s+(?:what|which)\s+reasons?\b|"
+                          r"what(?:'s|’s|\s+(?:is|was|are|were))\s+(?:\w+\s+){0,4}?reasons?\s+(?:for|why|that|behind)\b)",
+                          re.IGNORECASE)
 
 
 def answered_by_its_sentence(question: str) -> bool:
@@ -79,9 +81,12 @@ def answered_by_its_sentence(question: str) -> bool:
     reason ("Why did it close?"). A reason is a clause ("because the bay froze"), and on the tune splits the
     answer's whole sentence holds the accepted answer for 16 of 31 "why" questions, its phrase for 6.
 
-    >>> [answered_by_its_sentence(q) for q in ("Why did it close?", "What was the reason for the delay?",
-    ...                                        "Does it leak?", "Who closed it?", "Whyalla is where?")]
-    [True, True, True, False, False]
+    >>> [answered_by_its_sentence(q) for q in ("Why did it close?", "What was the main reason for the delay?",
+    ...                                        "And why?", "How come it froze?", "Does it leak?")]
+    [True, True, True, True, True]
+    >>> [answered_by_its_sentence(q) for q in ("Who closed it?", "Whyalla is where?", "'Why' is which song?",
+    ...                                        "What is the reason code for order 12?")]
+    [False, False, False, False]
     """
     return asks_yes_or_no(question) or bool(_ASKS_REASON.match(question))
 

@@ -2,8 +2,9 @@
 cited to the sentence that holds it.
 
 A span lies inside one sentence of its passage (a table row, for a table): that sentence is the citation's
-quote. A yes-or-no question is answered by that sentence itself (a span cannot say "no"). A reply of the
-generator, when it reads passages, is kept only where it is found in them, written as they write it.
+quote. A yes-or-no question is answered by that sentence itself (a span cannot say "no"), and so is a
+reason question (a reason is a clause). A reply of the generator, when it reads passages, is kept only
+where it is found in them, written as they write it.
 
 Example:
     >>> find_in_text("330 Metres", "The tower is 330 metres tall.")
@@ -32,22 +33,22 @@ def sentence_at(candidates: Sequence[Sentence], passage: Passage, offset: int) -
     return next((c for c in candidates if c.source == passage.source and c.start <= at < c.end), None)
 
 
-def coverage(terms: Callable[[str], list[str]], question: str, passage: Passage, title: str = "") -> float:
-    """The share of the question's terms (`terms`: the retriever's, stems without function words) that the
-    passage or its document's title mentions: how much of what the question names the passage speaks of at
-    all. A question about something the documents never name finds passages that share only its common
-    words, and the reader then marks some phrase anyway. 1.0 for a question without terms.
+def coverage(retriever, question: str, text: str, title: str = "") -> float:
+    """The share of the IDF weight of the question's terms that `text` (a passage as the reader reads it)
+    or its document's title holds (`Retriever.term_share`): how much of what the question names the passage
+    speaks of at all. A question about something the documents never name meets passages that share only
+    its common words, and the reader then marks some phrase anyway. 1.0 for a question without terms.
 
-    >>> p = Passage("a.txt", "a#0", "It opened in 1871 with two platforms.", 0, 37, 1.0)
-    >>> words = lambda text: [w.strip("?.").lower() for w in text.split() if w.lower() not in ("when", "was")]
-    >>> coverage(words, "When was Gare Nord opened?", p, title="Gare Nord"), coverage(words, "When was Lyon built?", p)
-    (1.0, 0.0)
+    >>> class Words:
+    ...     terms = staticmethod(lambda text: [w.strip("?.") for w in text.split()[1:] if w[:1].isupper()])
+    ...     term_share = staticmethod(lambda wanted, present: len(wanted & present) / len(wanted))
+    >>> coverage(Words, "Where did Tomas Areny work?", "It was built by Areny.", title="The engineer Tomas Areny")
+    1.0
+    >>> coverage(Words, "Where did Marta Vidal study?", "It was built by Areny.")
+    0.0
     """
-    asked = set(terms(question))
-    if not asked:
-        return 1.0
-    named = set(terms(f"{title} {passage.text}"))
-    return len(asked & named) / len(asked)
+    asked = set(retriever.terms(question))
+    return retriever.term_share(asked, set(retriever.terms(f"{title} {text}"))) if asked else 1.0
 
 
 def find_in_text(phrase: str, text: str) -> tuple[int, int] | None:
