@@ -92,11 +92,12 @@ class Settings:
     # accuracy among those whose answer p50 is within 1.0 s (issue 32): "both" (the generator's path takes
     # 1.4-2.0 s an answer on two cores; README, "Reading passages").
     reader: str = "both"
-    # fitted on the tune splits and the dev set (scripts/fit_span_reader.py --sample 200 --seed 5 --rank-weight
-    # 2.25, bench/span-fit.json, 2026-12-05, the reader of c478418d): the margin that maximizes right answers + W x
-    # refused unanswerable while refusing at most 10 % of the answerable questions (317 of 604 right, 40 refused,
-    # 20 of 26 unanswerable refused; the reader before, at its -3.75: 320, 58 refused, 17 of 26)
-    span_min_margin: float = -5.0
+    # fitted on the whole tune splits and the dev set with the coverage refusal below (scripts/fit_span_reader.py
+    # --sample 0 --max-refused 0.08, bench/span-fit.json, 2026-12-06, the reader of c478418d, span mode): the
+    # margin and pair that maximize right answers + W x refused unanswerable while no set refuses over 8 % of
+    # its answerable questions (10 % less the generator's declining refusals of `both`, ~1.3 % on wiki tune):
+    # 856 of 1,529 right, 87 refused, 80 of 104 unanswerable refused (the margin alone at its best: 857, 73, 69)
+    span_min_margin: float = -6.25
     # `both`: the span reader answers alone at or above this margin; fitted on tune samples (dev and 100 rows
     # of each set) as the most accurate threshold at which every set answers at least 0.6 of its questions
     # without the generator, so that each set's answer p50 stays a fast one (bench/both-fit.json, the reader of
@@ -119,22 +120,23 @@ class Settings:
     span_complete_phrase: bool = True
     # a question that asks for several things (qa/answer/questions.py `asks_for_several`) is answered with every
     # span of the best passage whose margin is within this gap of the best one's; negative: never
-    # (fitted with span_min_margin: the gap that maximizes right answers + token F1, bench/span-fit.json: 335
-    # right and 341.0 F1 at 2.5; 326 / 336.9 never listing)
-    span_list_gap: float = 2.5
+    # (fitted with span_min_margin: the gap that maximizes right answers + token F1, bench/span-fit.json, whole
+    # tune splits: 900 right and 855.1 F1 at 6.5; 881 / 864.4 at 2.0; 876 / 860.1 never listing)
+    span_list_gap: float = 6.5
     # the passage answered from is the one whose margin less this weight x its retrieval rank (0 first) is
     # highest, as BERTserini weighs the retriever's score beside the reader's; refusal still reads the best
     # margin of any passage (0: the reader's margin alone). Fitted with the others (bench/span-fit.json): the
-    # weight that maximizes right answers + token F1 over the answerable tune rows (604): 313 right at 0,
-    # 324 at 1.5, 325 at 2.0 and 2.25 (F1 337.2, 337.7), 320 at 3.0
-    span_rank_weight: float = 2.25
+    # weight that maximizes right answers + token F1 over the answerable tune rows (whole splits and dev):
+    # 849 right at 0, 873 at 1.75, 872 at 2.0, 866 at 3.0
+    span_rank_weight: float = 1.75
     # refusal by what the passage names: the span reader's answer is refused when the passage it answers from
     # (as the reader reads it, with its document's title) holds under `span_uncovered_share` of the IDF weight of
     # the question's terms while that passage's margin is under `span_uncovered_margin` (share 0: never). A
     # question about something the documents never name meets passages that share only its common words, and
-    # the reader marks some phrase in them anyway (fitted with the others, scripts/fit_span_reader.py)
-    span_uncovered_share: float = 0.0
-    span_uncovered_margin: float = 0.0
+    # the reader marks some phrase in them anyway. Fitted with span_min_margin (above): on wiki tune 77 of 100
+    # unanswerable questions refused against 65 by the margin alone, right answers 360 against 357
+    span_uncovered_share: float = 0.35
+    span_uncovered_margin: float = -1.5
     # `both` under load: while this many replies are already asked of the generator (writing, or queued for
     # the one model), a question the span reader would answer is answered by it alone instead of queueing
     # (0: never). Alone, the span reader's tune accuracy is within 0.04 of `both` on each set at a sixth of

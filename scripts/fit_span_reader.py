@@ -122,7 +122,9 @@ def curve(rows: list[dict], thresholds: list[float], weight: float, share: float
     unanswerable = np.array([r["type"] == "unanswerable" for r in rows], dtype=bool)
     correct = np.array([bool(r["correct"]) for r in rows]) & ~unanswerable
     sets = np.array([r.get("set", "") for r in rows])
-    answerable_of = {name: ~unanswerable & (sets == name) for name in dict.fromkeys(sets.tolist())}
+    # (a set of under 100 answerable rows, the dev set's 30, is too small to hold to a share)
+    answerable_of = {name: mine for name in dict.fromkeys(sets.tolist())
+                     if (mine := ~unanswerable & (sets == name)).sum() >= 100}
     points = []
     for i, t in enumerate(thresholds):
         refused = (margins < t) | ((covers[i] < share) & (passage_margins[i] < uncovered))
