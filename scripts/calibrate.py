@@ -58,7 +58,7 @@ def answer_tune_splits(settings, sample: int | None, seed: int, names: list[str]
         assistant = corpus_assistant(corpus, settings, embedder=embedder, generator=generator)
         report = reports / name
         t0 = time.perf_counter()
-        evaluate(files["tune"], assistant, cache=False, progress=sys.stderr.isatty(), warmup=False,
+        evaluate(files["tune"], assistant, cache=False, warmup=False,
                  sample=None if name == "dev" else sample, seed=seed, report=report)
         got = [json.loads(line) for line in (report / "results.jsonl").read_text().splitlines()]
         for r in got:

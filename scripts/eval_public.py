@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             # a check split is neither reported nor cached: its questions must not be written anywhere
             summary = evaluate(files[split], assistant, cache=split != "check" and not args.no_cache, report=report,
-                               progress=sys.stderr.isatty(), sample=args.sample, seed=args.seed)
+                               sample=args.sample, seed=args.seed)
             figures = split_figures(summary, settings.top_k)
             results["sets"][name][split] = figures
             print(f"{name} {split}: {figures['questions']} questions, answerable accuracy "

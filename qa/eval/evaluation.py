@@ -329,7 +329,10 @@ def evaluate(path: str | Path, assistant=None, *, k: int | None = None, generato
     if progress and todo:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(todo), desc="questions", file=sys.stderr, leave=False)
+        # a terminal gets a live bar; a log file (a long run sent to a file) a line a minute
+        live = sys.stderr.isatty()
+        bar = tqdm(total=len(todo), desc=f"{Path(path).stem} questions", file=sys.stderr, leave=not live,
+                   mininterval=0.5 if live else 60.0, ascii=not live)
     for i, q, file in todo:
         rows[i] = _ask_row(q, assistant, k, generator)
         if cache:
