@@ -45,8 +45,6 @@ def test_llama_cpp_tells_how_sure_the_model_was(seeds_assistant):
 # Known shortfalls of the default reading mode ("both": the span reader decides refusal), kept visible: each is
 # a strict xfail, so the day it passes the test says so. The generator's path passes them (README, "Reading
 # passages"). Measured totals, not these questions, decide the default.
-SPAN_REFUSES = pytest.mark.xfail(strict=True, reason="the span reader scores 'no answer' over 'Korea's robot "
-                                 "density' (margin -5.2; 'How many robots per 10,000 workers' gets 1,012 at 2.8)")
 SPAN_ANSWERS = pytest.mark.xfail(strict=True, reason="the span reader is sure of a neighbouring answer: a product of "
                                  "the company named")
 
@@ -57,9 +55,7 @@ SPAN_ANSWERS = pytest.mark.xfail(strict=True, reason="the span reader is sure of
     ("How many clinical records was Seoul National University Hospital's medical LLM trained on?", "38 million"),
     ("Where did the first major presentation of the national AI models happen?", "COEX"),
 ])
-def test_seed_questions_get_a_cited_correct_answer(seeds_assistant, question, expected, reader, request):
-    if reader == "both" and "robot density" in question:
-        request.applymarker(SPAN_REFUSES)
+def test_seed_questions_get_a_cited_correct_answer(seeds_assistant, question, expected, reader):
     answer = seeds_assistant.ask(question, reader=reader)
     assert not answer.refused, answer.raw
     assert expected in answer.text
