@@ -156,8 +156,14 @@ def amounts(text: str) -> set[float]:
 
 
 def quote_figure_share(answer) -> float | None:
-    """Share of the [n] markers whose quote holds every figure of the text they close."""
-    pairs = [(claim, n) for claim, numbers in claims_with_markers(answer.text) for n in numbers]
+    """Share of the [n] markers whose quote holds every figure of the text they close. A question an answer
+    repeats before its part's answer ("Where can I get AX 3.1 Lite? Hugging Face [1].") is not a claim.
+
+    >>> from types import SimpleNamespace as A
+    >>> quote_figure_share(A(text="Where is AX 3.1? Hugging Face [1].", citations=[A(n=1, quote="On Hugging Face.")]))
+    1.0
+    """
+    pairs = [(claim.rsplit("? ", 1)[-1], n) for claim, numbers in claims_with_markers(answer.text) for n in numbers]
     if not pairs:
         return None
     quotes = {c.n: c.quote for c in answer.citations}
