@@ -91,6 +91,26 @@ def test_table_rows_reach_the_model_with_their_column_labels(settings, embedder,
     assert answer.citations[0].quote == "Other | 44.1 | 56.7 | 70.8"  # the document's own row is quoted
 
 
+def test_a_row_of_units_under_the_years_does_not_label_the_columns(settings, embedder, tmp_path):
+    # "$'000 | $'000 | %" under the dates would label both figures alike: the dates tell the columns apart
+    folder = tmp_path / "accounts"
+    folder.mkdir()
+    (folder / "profit.txt").write_text(
+        " | 30 June 2019 | 30 June 2018 | Change\n | $'000 | $'000 | %\n"
+        "Net profit | (9,819) | 6,639 | (248%)\nEBITDA | 79,046 | 63,954 | 24%\n\n"
+        "EBITDA is reconciled to statutory profit above.\n")
+    seen = []
+
+    def model(messages):
+        seen.append(messages[-1]["content"])
+        return "79,046"
+
+    a = Assistant.from_paths([folder], index=settings.index_dir, settings=settings, embedder=embedder,
+                             generator=ScriptedGenerator(model))
+    a.ask("What was EBITDA for the year ended 30 June 2019?")
+    assert "EBITDA | 30 June 2019: 79,046 | 30 June 2018: 63,954 | Change: 24%" in seen[-1]
+
+
 def test_the_committed_calibration_reads_the_features_the_reader_computes(settings, embedder, town):
     from qa.answer.calibration import FEATURES
 

@@ -58,8 +58,8 @@ def candidate_sentences(retriever: Retriever, retrieval: Retrieval, question: st
 
 def with_column_labels(store: IndexStore, window: int, text: str, max_rows: int = 40) -> str:
     """A table row with each cell after its column's header ("Other | 2019: 44.1 | 2018: 56.7"); other
-    sentences unchanged. The header is the last row above the table's first data row that names columns;
-    a small model otherwise takes the wrong year's figure from an unlabelled row."""
+    sentences unchanged. The header is chosen among the rows above the table's first data row by
+    `column_header`; a small model otherwise takes the wrong year's figure from an unlabelled row."""
     cells = table_cells(text)
     if cells is None or not is_data_row(cells):
         return text
@@ -78,7 +78,26 @@ def with_column_labels(store: IndexStore, window: int, text: str, max_rows: int 
             break
         if any(row[1:]):
             headers.append(row)
-    return label_cells(cells, headers[-1]) if headers else text
+    header = column_header(headers)
+    return label_cells(cells, header) if header else text
+
+
+def column_header(rows: list[list[str]]) -> list[str] | None:
+    """The header row that tells a table's columns apart best: the one naming the most distinct columns,
+    the lowest of those tied. A row of units under the years ("$'000 | $'000 | %") or a caption over them
+    ("Fiscal") labels every column alike, so it does not stand for the header.
+
+    >>> column_header([["", "30 June 2019", "30 June 2018", "Change"], ["", "$'000", "$'000", "%"]])
+    ['', '30 June 2019', '30 June 2018', 'Change']
+    >>> column_header([["", "Fiscal", ""], ["", "2019", "2018"]])
+    ['', '2019', '2018']
+    >>> column_header([]) is None
+    True
+    """
+    if not rows:
+        return None
+    distinct = [len({c for c in row[1:] if c}) for row in rows]
+    return rows[max(range(len(rows)), key=lambda i: (distinct[i], i))]
 
 
 def facts_for_prompt(candidates: list[Sentence], min_relevance: float, count: int) -> list[Sentence]:
