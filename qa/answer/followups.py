@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from qa.text.language import (
+    ASKING_VERBS,
     AUXILIARY_VERBS,
     FUNCTION_WORDS,
     HANGUL_SYLLABLES,
@@ -36,7 +37,9 @@ from qa.text.language import (
     NUMBER_WORDS,
     PERSONAL_PRONOUNS,
     PLURAL_PRONOUNS,
+    POLITENESS_WORDS,
     POSSESSIVE_PRONOUNS,
+    QUESTION_WORDS,
 )
 from qa.text.rules import strip_markers
 
@@ -53,10 +56,9 @@ _ELLIPSIS = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?P<a>.+?)\s*\??\
 _LETTER = rf"[^\W{HANGUL_SYLLABLES}]"  # a particle in another script written onto a name ("LG는") is not part of it
 _NAME_TOKEN = rf"(?:[A-Z](?:{_LETTER}|[.&-])*|{_LETTER}*\d(?:{_LETTER}|[.–-])*)"
 _NAME_SPAN = re.compile(rf"{_NAME_TOKEN}(?:(?:'s|’s)?\s+(?:of\s+|the\s+|de\s+)?{_NAME_TOKEN})*")
-_QUESTION_WORDS = {"What", "Which", "Who", "Whom", "Whose", "Where", "When", "Why", "How", "Is", "Are", "Was",
-                   "Were", "Does", "Do", "Did", "Can", "Could", "Will", "Would", "Should", "Has", "Have", "And",
-                   "Tell", "The", "A", "An", "In", "On", "For", "By", "After", "Before", "Under", "Please", "I"}
-_NOT_A_REFERENT = {w.capitalize() for w in NOT_NAMES | set(NUMBER_WORDS) | set(MONTHS)}
+# capitalized words that open a question or a request, or count or date, without naming a referent
+_NOT_A_REFERENT = {w.capitalize() for w in NOT_NAMES | QUESTION_WORDS | ASKING_VERBS | POLITENESS_WORDS
+                   | set(NUMBER_WORDS) | set(MONTHS)}
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def _names(text: str) -> list[_Name]:
     raw = []
     for m in _NAME_SPAN.finditer(text):
         words = [(w.start() + m.start(), w.group()) for w in re.finditer(r"\S+", m.group())]
-        while words and (words[0][1] in _QUESTION_WORDS | _NOT_A_REFERENT or words[0][1] in ("of", "the", "de")):
+        while words and (words[0][1] in _NOT_A_REFERENT or words[0][1] in ("of", "the", "de")):
             if words[0][1] == "The" and len(words) > 1 and not re.search(r"(^|[.!?:;]\s*)$", text[:words[0][0]]):
                 break  # "influenced by The Second Sex": mid-sentence, "The" is the title's own
             words.pop(0)
@@ -129,7 +131,7 @@ def _ends_a_list(text: str, end: int) -> bool:
 
 def _names_anything(question: str) -> bool:
     """True when the question names something of its own, even as a modifier ("the national AI models")."""
-    return any(w not in _QUESTION_WORDS | _NOT_A_REFERENT for m in _NAME_SPAN.finditer(question)
+    return any(w not in _NOT_A_REFERENT for m in _NAME_SPAN.finditer(question)
                for w in m.group().split())
 
 

@@ -246,7 +246,7 @@ class Answerer:
                 return Outcome(None, {**features, "generator_declined": True}, reply=reply)
             if reply and not declined:
                 statement = reply_statement(query, reply, chosen, passages, candidates)
-                if statement is not None and complete is not None and not answered_by_its_sentence(query):
+                if statement is not None and complete is not None:
                     statement = (complete(*statement), statement[1])  # "Charles II" -> "King Charles II"
                 if statement is not None:
                     fuller = fuller_statement(statement, passage_statements[best.passage])
