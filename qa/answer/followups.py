@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from qa.text.language import (
-    ASKING_VERBS,
     AUXILIARY_VERBS,
     FUNCTION_WORDS,
     HANGUL_SYLLABLES,
@@ -37,9 +36,9 @@ from qa.text.language import (
     NUMBER_WORDS,
     PERSONAL_PRONOUNS,
     PLURAL_PRONOUNS,
-    POLITENESS_WORDS,
     POSSESSIVE_PRONOUNS,
     QUESTION_WORDS,
+    REQUEST_OPENERS,
 )
 from qa.text.rules import strip_markers
 
@@ -57,7 +56,8 @@ _LETTER = rf"[^\W{HANGUL_SYLLABLES}]"  # a particle in another script written on
 _NAME_TOKEN = rf"(?:[A-Z](?:{_LETTER}|[.&-])*|{_LETTER}*\d(?:{_LETTER}|[.–-])*)"
 _NAME_SPAN = re.compile(rf"{_NAME_TOKEN}(?:(?:'s|’s)?\s+(?:of\s+|the\s+|de\s+)?{_NAME_TOKEN})*")
 # capitalized words that open a question or a request, or count or date, without naming a referent
-_NOT_A_REFERENT = {w.capitalize() for w in NOT_NAMES | QUESTION_WORDS | ASKING_VERBS | POLITENESS_WORDS
+# ("Show" or "Name" may begin a title: only the words that open a request are set aside)
+_NOT_A_REFERENT = {w.capitalize() for w in NOT_NAMES | QUESTION_WORDS | REQUEST_OPENERS
                    | set(NUMBER_WORDS) | set(MONTHS)}
 
 

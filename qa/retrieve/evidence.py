@@ -78,25 +78,28 @@ def with_column_labels(store: IndexStore, window: int, text: str, max_rows: int 
             break
         if any(row[1:]):
             headers.append(row)
-    header = column_header(headers)
+    header = column_header(headers, len(cells))
     return label_cells(cells, header) if header else text
 
 
-def column_header(rows: list[list[str]]) -> list[str] | None:
+def column_header(rows: list[list[str]], width: int | None = None) -> list[str] | None:
     """The header row that tells a table's columns apart best: the one naming the most distinct columns,
     the lowest of those tied. A row of units under the years ("$'000 | $'000 | %") or a caption over them
-    ("Fiscal") labels every column alike, so it does not stand for the header.
+    ("Fiscal") labels every column alike, so it does not stand for the header. Only the first `width` cells
+    (the data row's) count.
 
     >>> column_header([["", "30 June 2019", "30 June 2018", "Change"], ["", "$'000", "$'000", "%"]])
     ['', '30 June 2019', '30 June 2018', 'Change']
     >>> column_header([["", "Fiscal", ""], ["", "2019", "2018"]])
+    ['', '2019', '2018']
+    >>> column_header([["", "2019", "2018"], ["", "$m", "$m", "Note", "Ref"]], width=3)
     ['', '2019', '2018']
     >>> column_header([]) is None
     True
     """
     if not rows:
         return None
-    distinct = [len({c for c in row[1:] if c}) for row in rows]
+    distinct = [len({c for c in row[1:width] if c}) for row in rows]
     return rows[max(range(len(rows)), key=lambda i: (distinct[i], i))]
 
 

@@ -52,8 +52,8 @@ has have had under after before according besides also both but if so than then
 QUESTION_WORDS = frozenset({"what", "what's", "which", "who", "whom", "whose", "where", "when", "why", "how"})
 # Verbs that ask as a question does when they open a request ("Tell me the price and explain the fee").
 ASKING_VERBS = frozenset({"tell", "give", "show", "explain", "describe", "summarize", "summarise", "list", "name"})
-# Words that open a request without naming anything ("Please tell me ...").
-POLITENESS_WORDS = frozenset({"please"})
+# Words that open a request without naming anything ("Please tell me ...", "Tell me ...").
+REQUEST_OPENERS = frozenset({"please", "tell"})
 # Words that join a second question on after the first one ends ("...? Besides that, is there...").
 SECOND_QUESTION_JOINERS = ("and", "also", "plus", "besides that", "in addition")
 
