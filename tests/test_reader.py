@@ -70,22 +70,29 @@ def test_the_calibrated_score_decides_to_refuse(settings, embedder, town):
     assert answer.refused and answer.confidence is not None and answer.confidence < 0.5
 
 
-def test_table_rows_reach_the_model_with_their_column_labels(settings, embedder, tmp_path):
+def ask_over_table(settings, embedder, tmp_path, document, reply, question):
+    """`question` asked over one document with a model that replies `reply`: the answer and the prompts seen."""
     folder = tmp_path / "accounts"
     folder.mkdir()
-    (folder / "sales.txt").write_text(
-        "Sales by contract type\n\n |  | Years Ended September 30, | \n | 2019 | 2018 | 2017\n"
-        "Fixed Price | $ 1,452.4 | $ 1,146.2 | $ 1,036.9\nOther | 44.1 | 56.7 | 70.8\n\n"
-        "Sales of other contract types come from cost plus contracts.\n")
+    (folder / "table.txt").write_text(document)
     seen = []
 
     def model(messages):
         seen.append(messages[-1]["content"])
-        return "2018: 56.7"
+        return reply
 
     a = Assistant.from_paths([folder], index=settings.index_dir, settings=settings, embedder=embedder,
                              generator=ScriptedGenerator(model))
-    answer = a.ask("What were Other sales in 2018?")
+    return a.ask(question), seen
+
+
+def test_table_rows_reach_the_model_with_their_column_labels(settings, embedder, tmp_path):
+    answer, seen = ask_over_table(
+        settings, embedder, tmp_path,
+        "Sales by contract type\n\n |  | Years Ended September 30, | \n | 2019 | 2018 | 2017\n"
+        "Fixed Price | $ 1,452.4 | $ 1,146.2 | $ 1,036.9\nOther | 44.1 | 56.7 | 70.8\n\n"
+        "Sales of other contract types come from cost plus contracts.\n",
+        "2018: 56.7", "What were Other sales in 2018?")
     assert "Other | 2019: 44.1 | 2018: 56.7 | 2017: 70.8" in seen[-1]
     assert not answer.refused and "56.7" in answer.text
     assert answer.citations[0].quote == "Other | 44.1 | 56.7 | 70.8"  # the document's own row is quoted
@@ -93,21 +100,12 @@ def test_table_rows_reach_the_model_with_their_column_labels(settings, embedder,
 
 def test_a_row_of_units_under_the_years_does_not_label_the_columns(settings, embedder, tmp_path):
     # "$'000 | $'000 | %" under the dates would label both figures alike: the dates tell the columns apart
-    folder = tmp_path / "accounts"
-    folder.mkdir()
-    (folder / "profit.txt").write_text(
+    _, seen = ask_over_table(
+        settings, embedder, tmp_path,
         " | 30 June 2019 | 30 June 2018 | Change\n | $'000 | $'000 | %\n"
         "Net profit | (9,819) | 6,639 | (248%)\nEBITDA | 79,046 | 63,954 | 24%\n\n"
-        "EBITDA is reconciled to statutory profit above.\n")
-    seen = []
-
-    def model(messages):
-        seen.append(messages[-1]["content"])
-        return "79,046"
-
-    a = Assistant.from_paths([folder], index=settings.index_dir, settings=settings, embedder=embedder,
-                             generator=ScriptedGenerator(model))
-    a.ask("What was EBITDA for the year ended 30 June 2019?")
+        "EBITDA is reconciled to statutory profit above.\n",
+        "79,046", "What was EBITDA for the year ended 30 June 2019?")
     assert "EBITDA | 30 June 2019: 79,046 | 30 June 2018: 63,954 | Change: 24%" in seen[-1]
 
 
